@@ -1,0 +1,257 @@
+//! The command line: manifold's own commands and the `manifest` group that stands in for
+//! `docker manifest`, `podman manifest` and `pack manifest`.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "manifold",
+    version,
+    about = "Build, check, digest and publish multi-platform images"
+)]
+pub struct Cli {
+    /// Behave as docker (default), podman or pack where the tools differ (also MANIFOLD_COMPAT, or the program name)
+    #[arg(long, global = true, value_name = "docker|podman|pack")]
+    pub compat: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check an index, manifest, manifest list or descriptor against the OCI and Docker specs
+    Validate {
+        /// What the document is: auto, index, manifest, descriptor, manifest-list, docker-manifest
+        #[arg(long, default_value = "auto")]
+        kind: String,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+        /// The document's path, or - for standard input
+        file: String,
+    },
+    /// Print the digest of a file's exact bytes
+    Digest {
+        /// sha256, sha512 or blake3
+        #[arg(long, default_value = "sha256")]
+        algorithm: String,
+        /// The file's path, or - for standard input
+        file: String,
+    },
+    /// Manage manifest lists and image indexes (docker manifest, podman manifest, pack manifest)
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
+    #[command(flatten)]
+    Direct(ManifestCommand),
+}
+
+/// The list commands, reachable as `manifold manifest <cmd>` and as `manifold <cmd>`.
+#[derive(Subcommand, Debug)]
+pub enum ManifestCommand {
+    /// Create a local manifest list (or publish it at once with --publish)
+    Create(CreateArgs),
+    /// Add images to a local manifest list
+    Add(AddArgs),
+    /// Set platform fields and annotations of an entry, or of the list itself with --index
+    Annotate(AnnotateArgs),
+    /// Display an image manifest or manifest list, local first, then the registry
+    Inspect(InspectArgs),
+    /// Push a manifest list to a registry or an OCI layout
+    Push(PushArgs),
+    /// docker/podman: delete local lists; pack: drop entries from a list (rm LIST DIGEST...)
+    Rm(RmArgs),
+    /// podman: drop an entry (remove LIST DIGEST); pack: delete local lists
+    Remove(RmArgs),
+    /// Exit 0 when the local list exists, 1 when it does not
+    Exists { list: String },
+    /// List the local manifest lists with their entry counts
+    Ls,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CreateArgs {
+    pub list: String,
+    pub images: Vec<String>,
+    /// Amend an existing manifest list
+    #[arg(short, long)]
+    pub amend: bool,
+    /// Add every child of a source that is itself an index
+    #[arg(long)]
+    pub all: bool,
+    /// Take this platform's child from a source that is an index
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Add a source index itself as a nested entry
+    #[arg(long)]
+    pub nested: bool,
+    /// List format: oci or docker (v2s2)
+    #[arg(short, long, value_name = "oci|docker")]
+    pub format: Option<String>,
+    /// Annotation of the index, KEY=VALUE (repeatable)
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Push the list straight to the registry, keeping nothing locally
+    #[arg(long)]
+    pub publish: bool,
+    /// Registry for pack's create (accepted for compatibility; the list name says where it goes)
+    #[arg(short = 'r', long, hide = true)]
+    pub registry: Option<String>,
+    /// Copy images from other registries without asking
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
+}
+
+/// Platform fields an entry can be given (docker's and podman's annotate flags).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct PlatformArgs {
+    /// Set operating system
+    #[arg(long)]
+    pub os: Option<String>,
+    /// Set architecture
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Set architecture variant
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Set operating system version
+    #[arg(long = "os-version")]
+    pub os_version: Option<String>,
+    /// Set operating system feature (comma-separated, repeatable)
+    #[arg(long = "os-features", value_delimiter = ',')]
+    pub os_features: Vec<String>,
+    /// Set CPU feature (comma-separated, repeatable)
+    #[arg(long, value_delimiter = ',')]
+    pub features: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AddArgs {
+    pub list: String,
+    #[arg(required = true)]
+    pub images: Vec<String>,
+    /// Add every child of a source that is itself an index
+    #[arg(long)]
+    pub all: bool,
+    /// Take this platform's child from a source that is an index
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Add a source index itself as a nested entry
+    #[arg(long)]
+    pub nested: bool,
+    #[command(flatten)]
+    pub platform_args: PlatformArgs,
+    /// Annotation of the new entries, KEY=VALUE (repeatable)
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Append to the list in the registry (fetch, add, push) instead of a local list
+    #[arg(long)]
+    pub publish: bool,
+    /// Copy images from other registries without asking
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AnnotateArgs {
+    pub list: String,
+    /// The entry: the image reference it was added as, or its digest (not needed with --index)
+    pub image: Option<String>,
+    #[command(flatten)]
+    pub platform_args: PlatformArgs,
+    /// Annotation KEY=VALUE (repeatable; pack's --annotations takes KEY=VALUE,KEY=VALUE)
+    #[arg(long = "annotation", alias = "annotations", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Annotate the index itself rather than an entry
+    #[arg(long)]
+    pub index: bool,
+    /// Set the subject of the index to this image
+    #[arg(long, value_name = "REF")]
+    pub subject: Option<String>,
+    /// Clear a field: os, arch, variant, os-version, os-features, features, annotations, or annotation:KEY (repeatable)
+    #[arg(long, value_name = "FIELD")]
+    pub clear: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InspectArgs {
+    /// LIST IMAGE shows one entry of a local list; REF shows a local list, else the registry's manifest
+    #[arg(required = true, num_args = 1..=2)]
+    pub refs: Vec<String>,
+    /// Output additional info including layers and platform
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Show the image manifest and config summary of this platform's entry
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Print the exact bytes
+    #[arg(long)]
+    pub raw: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PushArgs {
+    pub list: String,
+    /// Where to push (default: the list's own name)
+    pub destination: Option<String>,
+    /// Remove the local manifest list after push
+    #[arg(short, long)]
+    pub purge: bool,
+    /// Remove the local manifest list after push (podman)
+    #[arg(long)]
+    pub rm: bool,
+    /// Convert the list: oci or v2s2 (docker)
+    #[arg(short, long, value_name = "oci|v2s2")]
+    pub format: Option<String>,
+    /// Write the pushed digest to this file
+    #[arg(long, value_name = "FILE")]
+    pub digestfile: Option<std::path::PathBuf>,
+    /// Also tag the pushed list with this tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Push the member images too (podman; manifold always makes sure they are there)
+    #[arg(long, hide = true, num_args = 0..=1, default_missing_value = "true")]
+    pub all: Option<bool>,
+    /// Copy images from other registries without asking
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RmArgs {
+    #[arg(required = true)]
+    pub args: Vec<String>,
+}
+
+/// Flags of every command that talks to a registry (docker's, podman's and manifold's spellings).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RegistryArgs {
+    /// Allow plain HTTP and skip TLS verification for this command's registries
+    #[arg(long)]
+    pub insecure: bool,
+    /// Require HTTPS and verify certificates (podman); --tls-verify=false equals --insecure
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
+    /// Credentials USER:PASSWORD for the registry
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub creds: Option<String>,
+    /// Path of a containers-auth.json / docker config.json file (default: REGISTRY_AUTH_FILE, then the usual places)
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<std::path::PathBuf>,
+    /// Directory of *.crt CA certificates to trust for the registry
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<std::path::PathBuf>,
+    /// Concurrent requests (default 8, or MANIFOLD_JOBS)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Log every request and response line to stderr, secrets redacted
+    #[arg(long)]
+    pub debug: bool,
+}
