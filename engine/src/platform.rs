@@ -499,8 +499,8 @@ pub fn normalize(p: &Platform) -> Platform {
 /// * on windows, when both carry an os.version, the builds must be compatible as containerd
 ///   decides (same major.minor; same build before Windows Server 2022; from then on any build
 ///   from the previous LTSC up to the host's). Elsewhere os.version does not take part;
-/// * the candidate's `os.features` must all be in `wanted`'s (windows' `win32k` excepted, which
-///   containerd ignores because older images did not declare it).
+/// * when `wanted` names os.features, the candidate's must all be among them (windows' `win32k`
+///   excepted, which containerd ignores because older images did not declare it).
 pub fn matches(wanted: &Platform, candidate: &Platform) -> bool {
     rank(wanted, candidate).is_some()
 }
@@ -549,7 +549,11 @@ fn rank(wanted: &Platform, candidate: &Platform) -> Option<(usize, u32)> {
 }
 
 fn os_features_fit(w: &Platform, c: &Platform, windows: bool) -> bool {
-    let wanted = w.os_features.as_deref().unwrap_or(&[]);
+    // A request that names no os.features (what a user types: `linux/amd64`) takes any entry of
+    // that platform; containerd's host matcher is stricter because it knows the host's features.
+    let Some(wanted) = w.os_features.as_deref() else {
+        return true;
+    };
     c.os_features
         .iter()
         .flatten()
@@ -1407,10 +1411,14 @@ mod tests {
         ));
         assert!(matches_exactly(&p("linux/amd64"), &p("linux/amd64:6.1")));
 
-        // os.features: the entry's must be among the wanted ones, win32k aside on windows.
+        // os.features: a request without them takes any entry; one with them needs the entry's
+        // to be among them, win32k aside on windows.
         let mut featured = p("linux/amd64");
         featured.os_features = Some(vec!["sgx".into()]);
-        assert!(!matches(&p("linux/amd64"), &featured));
+        assert!(matches(&p("linux/amd64"), &featured));
+        let mut other = p("linux/amd64");
+        other.os_features = Some(vec!["avx".into()]);
+        assert!(!matches(&other, &featured));
         assert!(matches(&featured, &p("linux/amd64")));
         assert!(matches_exactly(&featured, &featured));
         assert!(matches(
