@@ -1,0 +1,47 @@
+// Node (WebAssembly) vs native: validating the same 10,000-entry index.
+//
+// Usage: node wasm/bench/validate-10k.mjs INDEX.json [NATIVE.json]
+// INDEX.json and NATIVE.json come from
+//   cargo run --release -p manifold-wasm --example bench_native -- INDEX.json > NATIVE.json
+// Prints one JSON line with both medians and the ratio (wasm / native).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const m = createRequire(import.meta.url)(path.join(here, '../pkg/node/manifold_wasm.js'));
+const [indexFile, nativeFile] = process.argv.slice(2);
+if (!indexFile) {
+  console.error('usage: node validate-10k.mjs INDEX.json [NATIVE.json]');
+  process.exit(2);
+}
+const bytes = new Uint8Array(readFileSync(indexFile));
+const first = m.validate(bytes);
+if (!first.ok) throw new Error(JSON.stringify(first.error));
+for (let i = 0; i < 3; i++) m.validate(bytes);
+const runs = 21;
+const ms = [];
+for (let i = 0; i < runs; i++) {
+  const t = performance.now();
+  m.validate(bytes);
+  ms.push(performance.now() - t);
+}
+ms.sort((a, b) => a - b);
+const result = {
+  entries: first.entries.length,
+  bytes: bytes.length,
+  valid: first.valid,
+  runs,
+  wasmMedianMs: +ms[runs >> 1].toFixed(3),
+  wasmMinMs: +ms[0].toFixed(3),
+};
+if (nativeFile) {
+  const native = JSON.parse(readFileSync(nativeFile, 'utf8').trim().split('\n').pop());
+  if (native.bytes !== bytes.length) throw new Error('the native run measured another file');
+  result.nativeMedianMs = native.medianMs;
+  result.nativeMinMs = native.minMs;
+  result.ratio = +(result.wasmMedianMs / native.medianMs).toFixed(2);
+}
+console.log(JSON.stringify(result));

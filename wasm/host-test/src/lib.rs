@@ -1,0 +1,1 @@
+//! Nothing here: the host is in `tests/plugin.rs`.

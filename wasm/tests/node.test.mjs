@@ -1,0 +1,238 @@
+// Every exported function of the Node build, on the same documents and inputs as the native
+// build, must answer exactly what the native build answered (expected.json, written by the
+// `expect` example from the same wasm/tests/cases.json).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { cases, expected, fixture, fixtures, sha256, wasmDir } from './common.mjs';
+
+const require = createRequire(import.meta.url);
+const m = require(path.join(wasmDir, 'pkg/node/manifold_wasm.js'));
+const want = expected();
+const all = fixtures();
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The text of bytes when it round-trips exactly through a JS string, else null. */
+function textOf(bytes) {
+  try {
+    const t = utf8.decode(bytes);
+    return Buffer.from(t, 'utf8').equals(Buffer.from(bytes)) ? t : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+test('the native expectations cover exactly the fixtures on disk', () => {
+  assert.deepEqual(Object.keys(want.fixtures).sort(), all.map(([n]) => n).sort());
+  assert.ok(all.length >= 9, `only ${all.length} fixtures`);
+});
+
+test('validate: same report as native for every fixture, kind and input form', () => {
+  let n = 0;
+  for (const [name, bytes] of all) {
+    for (const kind of cases.kinds) {
+      const key = kind === null ? 'null' : kind;
+      const native = want.fixtures[name].validate[key];
+      const forms = [['Uint8Array', bytes], ['ArrayBuffer', bytes.slice().buffer]];
+      const text = textOf(bytes);
+      if (text !== null) forms.push(['string', text]);
+      for (const [form, input] of forms) {
+        const got = kind === null ? m.validate(input) : m.validate(input, kind);
+        assert.deepEqual(got, native, `${name} as ${key} from a ${form}`);
+        n++;
+      }
+    }
+    // undefined and null mean auto, like no argument.
+    assert.deepEqual(m.validate(bytes, undefined), want.fixtures[name].validate.null, name);
+    assert.deepEqual(m.validate(bytes, null), want.fixtures[name].validate.null, name);
+  }
+  assert.ok(n > 100, `${n} comparisons`);
+});
+
+test('validate: the bindings carry the engine report over faithfully', () => {
+  // expected.engine is the engine's own serialisation of its Report (plus the spans it
+  // leaves out); the bindings' shape must say the same thing.
+  for (const [name] of all) {
+    for (const [key, { report, spans, entrySizes }] of Object.entries(want.fixtures[name].engine)) {
+      const out = want.fixtures[name].validate[key];
+      assert.equal(out.ok, true);
+      assert.equal(out.valid, report.valid, `${name} ${key}`);
+      assert.equal(out.kind, report.kind);
+      assert.equal(out.mediaType, report.mediaType ?? null);
+      assert.equal(out.digest, report.digest);
+      assert.equal(out.size, String(report.size));
+      assert.deepEqual(
+        out.problems,
+        report.problems.map((p, i) => ({
+          path: p.path,
+          message: p.message,
+          severity: p.severity,
+          start: spans[i] ? spans[i][0] : null,
+          end: spans[i] ? spans[i][1] : null,
+        })),
+        `${name} ${key}`,
+      );
+      assert.deepEqual(
+        out.entries,
+        report.entries.map((e, i) => ({
+          digest: e.digest,
+          mediaType: e.mediaType,
+          size: entrySizes[i],
+          platform: e.platform === null ? null : {
+            os: e.platform.os,
+            architecture: e.platform.architecture,
+            variant: e.platform.variant ?? null,
+            osVersion: e.platform['os.version'] ?? null,
+            osFeatures: e.platform['os.features'] ?? null,
+            features: e.platform.features ?? null,
+          },
+        })),
+        `${name} ${key}`,
+      );
+    }
+  }
+});
+
+test('validate: digest and size are those of the exact bytes (Node crypto)', () => {
+  for (const [name, bytes] of all) {
+    const r = m.validate(bytes);
+    assert.equal(r.digest, sha256(bytes), name);
+    assert.equal(r.size, String(bytes.length), name);
+    for (const p of r.problems) {
+      if (p.start === null) continue;
+      assert.ok(0 <= p.start && p.start <= p.end && p.end <= bytes.length, `${name} ${p.path} ${p.start}..${p.end}`);
+    }
+  }
+});
+
+test('validate: verdicts of the example documents', () => {
+  const docker = m.validate(fixture('examples/docker-list.json'));
+  assert.equal(docker.valid, true);
+  assert.equal(docker.kind, 'manifest-list');
+  assert.equal(docker.entries.length, 2);
+  assert.equal(docker.entries[1].platform.variant, 'v7');
+  assert.equal(docker.entries[1].platform.osVersion, '1.2');
+  const bad = m.validate(fixture('examples/invalid-index.json'));
+  assert.equal(bad.valid, false);
+  assert.ok(bad.problems.some((p) => p.path === '$.schemaVersion'), JSON.stringify(bad.problems));
+  const descriptor = m.validate(fixture('wasm/tests/fixtures/descriptor.json'));
+  assert.equal(descriptor.kind, 'descriptor');
+  assert.equal(descriptor.valid, true);
+  // A size no JS number holds exactly comes through as its decimal string.
+  const huge = m.validate(fixture('wasm/tests/fixtures/unicode-index.json'));
+  assert.equal(huge.entries[1].size, '9007199254740993'); // 2**53 + 1
+  assert.notEqual(String(9007199254740993), '9007199254740993');
+});
+
+test('digest: equals Node crypto sha256 for every fixture, string or bytes', () => {
+  for (const [name, bytes] of all) {
+    assert.equal(m.digest(bytes), sha256(bytes), name);
+    assert.equal(m.digest(bytes), want.fixtures[name].digest, name);
+    const text = textOf(bytes);
+    if (text !== null) assert.equal(m.digest(text), sha256(bytes), name);
+  }
+  assert.equal(m.digest(''), sha256(new Uint8Array()));
+  const big = new Uint8Array(5 << 20).fill(7);
+  assert.equal(m.digest(big), sha256(big));
+});
+
+test('convert: same output and losses as native; output digest is its sha256', () => {
+  let converted = 0;
+  for (const [name, bytes] of all) {
+    for (const to of cases.convertTo) {
+      const got = m.convert(bytes, to);
+      assert.deepEqual(got, want.fixtures[name].convert[to], `${name} to ${to}`);
+      if (got.ok) {
+        const out = Buffer.from(got.output, 'utf8');
+        assert.equal(got.digest, sha256(out));
+        assert.equal(got.size, String(out.length));
+        converted++;
+      } else {
+        assert.equal(typeof got.error.message, 'string');
+      }
+    }
+  }
+  assert.ok(converted >= 8, `only ${converted} conversions`);
+  // Round trip: Docker -> OCI -> Docker gives docker's bytes back.
+  const docker = fixture('examples/docker-list.json');
+  const oci = m.convert(docker, 'oci');
+  assert.equal(oci.mediaType, 'application/vnd.oci.image.index.v1+json');
+  const back = m.convert(oci.output, 'docker');
+  assert.equal(back.output, Buffer.from(docker).toString('utf8'));
+  assert.equal(back.digest, sha256(docker));
+});
+
+test('platformMatch: same answer as native for every fixture and platform', () => {
+  let found = 0;
+  for (const [name, bytes] of all) {
+    for (const p of cases.platforms) {
+      const got = m.platformMatch(bytes, p);
+      assert.deepEqual(got, want.fixtures[name].platformMatch[p], `${name} on ${JSON.stringify(p)}`);
+      if (got.ok && got.index !== null) found++;
+    }
+  }
+  assert.ok(found >= 5, `only ${found} matches`);
+  const r = m.platformMatch(fixture('examples/oci-index.json'), 'linux/arm64');
+  assert.equal(r.index, 0);
+  assert.equal(r.descriptor.platform.architecture, 'arm64');
+  assert.equal(m.platformMatch(fixture('examples/oci-index.json'), 'unknown/unknown').index, null);
+});
+
+test('parsePlatform: same answer as native', () => {
+  for (const p of cases.platforms) assert.deepEqual(m.parsePlatform(p), want.parsePlatform[p], JSON.stringify(p));
+  assert.equal(m.parsePlatform('linux/arm').normalized, 'linux/arm/v7');
+  assert.equal(m.parsePlatform('linux').ok, false);
+});
+
+test('parseReference: same answer as native', () => {
+  for (const r of cases.references) assert.deepEqual(m.parseReference(r), want.parseReference[r], JSON.stringify(r));
+  const a = m.parseReference('alpine');
+  assert.deepEqual([a.domain, a.path, a.tag, a.normalized, a.familiar],
+    ['docker.io', 'library/alpine', 'latest', 'docker.io/library/alpine:latest', 'alpine:latest']);
+  const bad = m.parseReference('Alpine');
+  assert.equal(bad.ok, false);
+  assert.ok(bad.error.message.length > 0 && bad.error.hint.length > 0);
+});
+
+test('errors are values with a message, never throws', () => {
+  const doc = fixture('examples/oci-index.json');
+  const calls = [
+    () => m.validate(42),
+    () => m.validate(null),
+    () => m.validate({ manifests: [] }),
+    () => m.validate(doc, 7),
+    () => m.validate(doc, 'helm-chart'),
+    () => m.digest(undefined),
+    () => m.convert(doc, 5),
+    () => m.convert(doc, 'tar'),
+    () => m.convert(fixture('wasm/tests/fixtures/manifest.json'), 'oci'),
+    () => m.convert('not json', 'oci'),
+    () => m.parseReference(undefined),
+    () => m.parseReference(''),
+    () => m.parsePlatform(7),
+    () => m.parsePlatform('linux/am d64'),
+    () => m.platformMatch(doc, null),
+    () => m.platformMatch(42, 'linux/amd64'),
+    () => m.platformMatch('[]', 'linux/amd64'),
+  ];
+  for (const call of calls) {
+    let r;
+    assert.doesNotThrow(() => { r = call(); }, String(call));
+    assert.equal(r.ok, false, String(call));
+    assert.equal(typeof r.error.message, 'string', String(call));
+    assert.ok(r.error.message.length > 0);
+    // Plain data: survives JSON.
+    assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
+  }
+  assert.match(m.validate(doc, 'helm-chart').error.hint, /manifest-list/);
+});
+
+test('results are plain JSON-compatible objects', () => {
+  for (const [, bytes] of all) {
+    for (const r of [m.validate(bytes), m.convert(bytes, 'docker'), m.platformMatch(bytes, 'linux/amd64')]) {
+      assert.equal(Object.getPrototypeOf(r), Object.prototype);
+      assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
+    }
+  }
+});
