@@ -13,11 +13,17 @@ use crate::store::write_atomic;
 
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
-/// `oci:PATH[:TAG]` split into the folder and the tag (none when absent).
+/// `oci:PATH[:TAG]` split into the folder and the tag (none when absent). `oci:PATH@DIGEST`
+/// (how entries taken from a layout's index record their source) gives the folder alone.
 pub fn parse_spec(spec: &str) -> Option<(PathBuf, Option<String>)> {
     let rest = spec.strip_prefix("oci:")?;
     if rest.is_empty() {
         return None;
+    }
+    if let Some((path, digest)) = rest.rsplit_once('@') {
+        if manifold_engine::Digest::parse(digest).is_ok() && !path.is_empty() {
+            return Some((PathBuf::from(path), None));
+        }
     }
     match rest.rsplit_once(':') {
         Some((path, tag)) if !tag.is_empty() && !tag.contains('/') && !path.is_empty() => {
@@ -161,6 +167,52 @@ impl Layout {
         Ok(digest)
     }
 
+    /// Writes a blob produced by `fill` (streamed, never whole in memory) into a hidden temp file,
+    /// checks its digest, and renames it into place.
+    pub fn write_blob_with(
+        &self,
+        digest: &Digest,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> CliResult<()>,
+    ) -> CliResult<()> {
+        let path = self.blob_path(digest);
+        if path.is_file() {
+            return Ok(());
+        }
+        let dir = path.parent().expect("blob paths have a parent");
+        fs::create_dir_all(dir)
+            .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+        let tmp = dir.join(format!(".tmp-{}", std::process::id()));
+        let result = (|| {
+            let file = fs::File::create(&tmp)
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+            let mut w = HashingWriter {
+                inner: std::io::BufWriter::new(file),
+                hasher: manifold_engine::digest::Hasher::new(&digest.algorithm()),
+            };
+            fill(&mut w)?;
+            let file = w
+                .inner
+                .into_inner()
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+            file.sync_all()
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+            if let Some(h) = w.hasher {
+                let got = h.finish();
+                if &got != digest {
+                    return Err(CliError::failed(format!(
+                        "blob digest mismatch: expected {digest}, got {got}"
+                    )));
+                }
+            }
+            fs::rename(&tmp, &path)
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
     /// Points `tag` at `desc` in index.json (replacing what the tag named before).
     pub fn tag(&self, desc: &Descriptor, tag: &str) -> CliResult<()> {
         let mut index = self.index()?;
@@ -219,5 +271,24 @@ mod tests {
             .contains("its tags are: v1"));
         assert_eq!(l.read_blob(&digest).unwrap(), body);
         let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+struct HashingWriter<W: std::io::Write> {
+    inner: W,
+    hasher: Option<manifold_engine::digest::Hasher>,
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }

@@ -10,12 +10,57 @@ use manifold_engine::{media_type, Digest};
 use crate::error::{CliError, CliResult};
 use crate::layout::{self, Layout};
 
-/// Fetching from registries, as the registry client provides it.
+/// What commands need of registries; the registry client provides it. References name a
+/// repository (their tag or digest is ignored) unless said otherwise.
 pub trait Remote: Sync {
     /// The manifest or index `reference` names (tag or digest), verified, with its Content-Type.
     fn get_manifest(&self, reference: &Reference) -> CliResult<(Vec<u8>, Option<String>)>;
-    /// A blob of `repository` (a reference whose tag/digest are ignored), verified.
+    /// A small blob (a config), verified.
     fn get_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<Vec<u8>>;
+    /// True when the repository holds the manifest.
+    fn has_manifest(&self, repository: &Reference, digest: &Digest) -> CliResult<bool>;
+    /// True when the repository holds the blob.
+    fn has_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<bool>;
+    /// Cross-repository mount from `from_path` on the same registry: `Ok(None)` when mounted,
+    /// `Ok(Some(upload session))` when the registry started an upload instead.
+    fn mount_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        from_path: &str,
+    ) -> CliResult<Option<String>>;
+    /// Uploads a blob from a reader (streamed), optionally into an open upload session.
+    fn upload_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        size: u64,
+        data: &mut dyn std::io::Read,
+        session: Option<String>,
+    ) -> CliResult<()>;
+    /// Streams a blob from one repository (any registry) into another, verified.
+    fn copy_blob(
+        &self,
+        from: &Reference,
+        to: &Reference,
+        digest: &Digest,
+        size: u64,
+    ) -> CliResult<()>;
+    /// Streams a blob into a writer, verified; returns its size.
+    fn stream_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        out: &mut dyn std::io::Write,
+    ) -> CliResult<u64>;
+    /// PUTs exact bytes at a tag or digest; returns the registry's digest of them.
+    fn put_manifest(
+        &self,
+        repository: &Reference,
+        tag_or_digest: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> CliResult<Digest>;
 }
 
 /// Where one IMAGE argument points.

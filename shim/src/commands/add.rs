@@ -31,8 +31,11 @@ pub fn platform_edit(p: &PlatformArgs, annotations: &[String]) -> CliResult<Entr
 }
 
 pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliResult {
-    let name = ctx.list_name(&args.list)?;
     let edit = platform_edit(&args.platform_args, &args.annotations)?;
+    if args.publish {
+        return publish_more(ctx, args, &edit, remote);
+    }
+    let name = ctx.list_name(&args.list)?;
     let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
     let locations = entries::locations(ctx.personality, &args.images)?;
     if !ctx.store.exists(&name) {
@@ -72,4 +75,74 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
         }
     }
     Ok(())
+}
+
+/// `add --publish LIST IMAGE...`: the list is read from where it is published, extended and
+/// published again; nothing is kept locally.
+fn publish_more(
+    ctx: &Context,
+    args: &AddArgs,
+    edit: &EntryEdit,
+    remote: Option<&dyn Remote>,
+) -> CliResult {
+    use crate::source::Location;
+    use manifold_engine::model::{AnyDocument, Document, ImageIndex};
+    let dest =
+        Location::parse(&args.list).map_err(|e| CliError::failed(format!("{}: {e}", args.list)))?;
+    let (bytes, content_type) = match &dest {
+        Location::Registry(r) => remote
+            .ok_or_else(|| CliError::failed("no registry client"))?
+            .get_manifest(r)?,
+        Location::Layout(path, tag) => {
+            let l = crate::layout::Layout::open(path)?;
+            (l.read_blob(&l.resolve(tag.as_deref())?.digest)?, None)
+        }
+    };
+    let index: ImageIndex = match AnyDocument::parse(bytes, content_type.as_deref())
+        .map_err(|e| CliError::failed(format!("{}: {e}", args.list)))?
+    {
+        AnyDocument::Index(Document { value, .. }) => value,
+        AnyDocument::Manifest(_) => {
+            return Err(CliError::failed(format!(
+                "{} is an image, not a list; create a list with `create --publish`",
+                args.list
+            )))
+        }
+    };
+    // Existing entries are already where the list is: their source is the destination itself.
+    let here = |d: &manifold_engine::Digest| match &dest {
+        Location::Registry(r) => r.with_digest(d.clone()).to_string(),
+        Location::Layout(p, _) => format!("oci:{}@{d}", p.display()),
+    };
+    let mut list = crate::store::LocalList::new(&dest.display(), index.clone());
+    list.sources = index
+        .manifests
+        .iter()
+        .map(|d| Some(here(&d.digest)))
+        .collect();
+    let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
+    let locations = entries::locations(ctx.personality, &args.images)?;
+    let fetched = entries::fetch_all(
+        &locations,
+        remote,
+        &selection,
+        entries::jobs(args.registry_args.jobs),
+    )?;
+    let mut blobs = std::collections::HashMap::new();
+    for entry in fetched.into_iter().flatten() {
+        let mut d = entry.descriptor;
+        ops::annotate_entry(&mut d, edit);
+        add_entry(ctx.personality, &mut list, d, entry.source);
+        blobs.extend(entry.blobs);
+    }
+    super::create::publish_list(
+        ctx,
+        &list,
+        &dest,
+        &blobs,
+        remote,
+        &args.list,
+        args.yes,
+        args.registry_args.jobs,
+    )
 }

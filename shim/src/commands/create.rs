@@ -12,6 +12,14 @@ use crate::source::Remote;
 use crate::store::LocalList;
 
 pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> CliResult {
+    if args.publish {
+        return publish_new(ctx, args, remote);
+    }
+    if args.registry_args.insecure && ctx.personality == Personality::Pack {
+        return Err(CliError::failed(
+            "ERROR: insecure flag requires the publish flag",
+        ));
+    }
     let name = ctx.list_name(&args.list)?;
     let format = match args.format.as_deref() {
         Some(f) => Some(ListFormat::parse(f).ok_or_else(|| {
@@ -88,6 +96,96 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
         Personality::Pack => println!("Successfully created manifest list '{}'", args.list),
     }
     Ok(())
+}
+
+/// `create --publish LIST IMAGE...`: the list built in memory and pushed in one step; nothing is
+/// kept locally. LIST is where it goes: a registry reference or `oci:PATH[:TAG]`.
+fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> CliResult {
+    let dest = crate::commands::push::destination(
+        ctx.personality,
+        Some(&args.list),
+        &LocalList::new(&args.list, ops::create(ListFormat::Oci)),
+    )?;
+    let format = crate::commands::push::format_flag(args.format.as_deref())?.or(
+        if ctx.personality == Personality::Pack {
+            Some(ListFormat::Oci)
+        } else {
+            None
+        },
+    );
+    let annotations = args
+        .annotations
+        .iter()
+        .map(|a| ops::parse_annotation(a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
+    let locations = entries::locations(ctx.personality, &args.images)?;
+    let fetched = entries::fetch_all(
+        &locations,
+        remote,
+        &selection,
+        entries::jobs(args.registry_args.jobs),
+    )?;
+    let mut index = ops::create(format.unwrap_or(ListFormat::Oci));
+    index.media_type = format.map(|f| f.media_type().to_string());
+    let mut list = LocalList::new(&dest_name(&dest), index);
+    if !annotations.is_empty() {
+        ops::annotate_index(
+            &mut list.index,
+            &ops::IndexEdit {
+                annotations,
+                ..Default::default()
+            },
+        );
+    }
+    let mut blobs = std::collections::HashMap::new();
+    for entry in fetched.into_iter().flatten() {
+        add_entry(ctx.personality, &mut list, entry.descriptor, entry.source);
+        blobs.extend(entry.blobs);
+    }
+    publish_list(
+        ctx,
+        &list,
+        &dest,
+        &blobs,
+        remote,
+        &args.list,
+        args.yes,
+        args.registry_args.jobs,
+    )
+}
+
+/// The name a destination gives a list (for messages and docker's entry order).
+pub fn dest_name(dest: &crate::source::Location) -> String {
+    dest.display()
+}
+
+/// Publishes an in-memory list with its fetched blobs (the `--publish` flows).
+#[allow(clippy::too_many_arguments)]
+pub fn publish_list(
+    ctx: &Context,
+    list: &LocalList,
+    dest: &crate::source::Location,
+    blobs: &std::collections::HashMap<manifold_engine::Digest, Vec<u8>>,
+    remote: Option<&dyn Remote>,
+    list_raw: &str,
+    yes: bool,
+    jobs: Option<usize>,
+) -> CliResult {
+    let local = |d: &manifold_engine::Digest| blobs.get(d).cloned();
+    let p = crate::commands::publish::Publish {
+        personality: ctx.personality,
+        list,
+        local_blob: &local,
+        remote,
+        format: None,
+        tags: &[],
+        yes,
+        jobs: entries::jobs(jobs),
+    };
+    let digest = crate::commands::publish::publish(&p, dest)?;
+    crate::commands::push::report(ctx.personality, list_raw, &digest, None)
 }
 
 /// Adds one entry the way the personality keys entries: docker by the reference it was added

@@ -18,6 +18,9 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
         return entry(ctx, list_raw, image, args.verbose);
     }
     let raw = &args.refs[0];
+    if let Some((path, tag)) = crate::layout::parse_spec(raw) {
+        return layout_document(&path, tag.as_deref(), args.raw);
+    }
     // A name that is not a valid list reference can still not be a local list; go remote.
     let local = match ctx.list_name(raw) {
         Ok(name) => ctx.store.load(&name).ok().flatten(),
@@ -68,6 +71,20 @@ pub fn push_bytes(personality: Personality, list: &LocalList) -> CliResult<Vec<u
             serialize::oci_bytes(&index)
         }
     })
+}
+
+/// `inspect oci:PATH[:TAG]`: the document the layout holds under that tag, exact with `--raw`.
+fn layout_document(path: &std::path::Path, tag: Option<&str>, raw: bool) -> CliResult {
+    let layout = crate::layout::Layout::open(path)?;
+    let bytes = layout.read_blob(&layout.resolve(tag)?.digest)?;
+    if raw {
+        return output::print_bytes(&bytes);
+    }
+    let mut out = indent::reformat(&bytes, "   ", false);
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    output::print_bytes(&out)
 }
 
 fn entry(ctx: &Context, list_raw: &str, image: &str, verbose: bool) -> CliResult {

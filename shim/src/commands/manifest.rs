@@ -1,9 +1,9 @@
 //! Dispatch of the list commands. Each command lives in its own file.
 
 use super::context::Context;
-use super::{add, annotate, create, inspect, ls, rm};
+use super::{add, annotate, create, inspect, ls, push, rm};
 use crate::cli::ManifestCommand;
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 use crate::personality::Personality;
 use crate::source::Remote;
 
@@ -16,7 +16,7 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Add(args) => add::run(&ctx, &args, remote),
         ManifestCommand::Annotate(args) => annotate::run(&ctx, &args, remote),
         ManifestCommand::Inspect(args) => inspect::run(&ctx, &args, remote),
-        ManifestCommand::Push(_) => Err(CliError::failed("push is not available yet")),
+        ManifestCommand::Push(args) => push::run(&ctx, &args, remote),
         ManifestCommand::Rm(args) if personality.rm_deletes_lists() => {
             rm::delete_lists(&ctx, &args.args)
         }

@@ -34,14 +34,14 @@ pub fn docker_order(list: &LocalList) -> Vec<usize> {
 /// docker's media type rule unless a format was chosen. `check_domain` applies docker's rule
 /// that every entry comes from the list's registry (`inspect` and `push` of docker).
 pub fn list_bytes(list: &LocalList, check_domain: Option<&str>) -> CliResult<Vec<u8>> {
-    let list_ref =
-        Reference::parse_normalized(&list.name).map_err(|e| CliError::failed(e.to_string()))?;
     let mut index = list.index.clone();
     index.manifests = docker_order(list)
         .into_iter()
         .map(|i| list.index.manifests[i].clone())
         .collect();
     if let Some(prefix) = check_domain {
+        let list_ref =
+            Reference::parse_normalized(&list.name).map_err(|e| CliError::failed(e.to_string()))?;
         for i in docker_order(list) {
             if let Some(src) = list.sources[i].as_deref() {
                 if let Ok(r) = Reference::parse_normalized(src) {
