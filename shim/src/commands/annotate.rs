@@ -96,7 +96,7 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
         ));
     };
     if p == Personality::Docker && manifold_engine::Digest::parse(image).is_err() {
-        if let Err(e) = Reference::parse_docker(image) {
+        if let Err(e) = crate::source::Location::parse(image) {
             return Err(CliError::failed(format!(
                 "annotate: error parsing name for manifest {image}: {e}"
             )));
