@@ -12,7 +12,7 @@ use crate::json::tree::{Node, Value};
 use super::context::{key_span, span, Ctx, Seg};
 
 /// Checks an `annotations` value at the current path.
-pub(super) fn check<'a>(ctx: &mut Ctx<'a>, node: &'a Node) {
+pub(super) fn check<'a>(ctx: &mut Ctx<'a>, node: &'a Node<'a>) {
     let members = match &node.value {
         Value::Object(members) => members,
         Value::Null => {

@@ -92,7 +92,7 @@ pub(super) fn key_span(m: &Member) -> (usize, usize) {
 }
 
 /// The last member named exactly `key`: the one Go decoders keep when a key is repeated.
-pub(super) fn last<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+pub(super) fn last<'n>(node: &'n Node<'n>, key: &str) -> Option<&'n Node<'n>> {
     node.members()?
         .iter()
         .rev()
@@ -108,9 +108,9 @@ pub(super) fn last<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
 /// bytes then mean different things to different tools.
 pub(super) fn fields<'a, const N: usize>(
     ctx: &mut Ctx<'a>,
-    members: &'a [Member],
+    members: &'a [Member<'a>],
     known: &[&'static str; N],
-) -> [Option<&'a Member>; N] {
+) -> [Option<&'a Member<'a>>; N] {
     let mut found = [None; N];
     for m in members {
         if let Some(i) = known.iter().position(|k| *k == m.key) {

@@ -72,8 +72,8 @@ impl Place {
 pub(super) struct Info<'a> {
     /// The `mediaType` when it is a valid media type.
     pub media_type: Option<&'a str>,
-    pub artifact_type: Option<&'a Member>,
-    pub platform_field: Option<&'a Member>,
+    pub artifact_type: Option<&'a Member<'a>>,
+    pub platform_field: Option<&'a Member<'a>>,
     /// The platform, when it has string `os` and `architecture`.
     pub platform: Option<PlatformInfo<'a>>,
 }
@@ -90,12 +90,12 @@ const FIELDS: [&str; 8] = [
 ];
 
 /// A bare descriptor document.
-pub(super) fn validate_document<'a>(ctx: &mut Ctx<'a>, root: &'a Node) {
+pub(super) fn validate_document<'a>(ctx: &mut Ctx<'a>, root: &'a Node<'a>) {
     check(ctx, root, Place::Document);
 }
 
 /// Checks one descriptor at the current path. `None` when it is not an object.
-pub(super) fn check<'a>(ctx: &mut Ctx<'a>, node: &'a Node, place: Place) -> Option<Info<'a>> {
+pub(super) fn check<'a>(ctx: &mut Ctx<'a>, node: &'a Node<'a>, place: Place) -> Option<Info<'a>> {
     let Some(members) = node.members() else {
         ctx.error(
             span(node),
@@ -212,7 +212,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, node: &'a Node, place: Place) -> Opti
 /// Checks a media type field (`mediaType`, `artifactType`) and returns it when valid.
 pub(super) fn media_type_value<'a>(
     ctx: &mut Ctx<'a>,
-    m: &'a Member,
+    m: &'a Member<'a>,
     example: &str,
 ) -> Option<&'a str> {
     ctx.at(Seg::Key(&m.key), |ctx| {
@@ -391,7 +391,7 @@ fn size_value(ctx: &mut Ctx<'_>, v: &Node) -> Option<u64> {
     None
 }
 
-fn urls_value<'a>(ctx: &mut Ctx<'a>, v: &'a Node) {
+fn urls_value<'a>(ctx: &mut Ctx<'a>, v: &'a Node<'a>) {
     let Some(items) = v.as_array() else {
         ctx.error(
             span(v),

@@ -9,7 +9,11 @@ use super::{Flavor, Severity};
 
 /// `schemaVersion`: REQUIRED, and exactly the integer `2` (schema: integer, minimum and
 /// maximum 2). `2.0` and `"2"` are refused: Go decodes into an `int` and fails on both.
-pub(super) fn schema_version<'a>(ctx: &mut Ctx<'a>, root: &'a Node, field: Option<&'a Member>) {
+pub(super) fn schema_version<'a>(
+    ctx: &mut Ctx<'a>,
+    root: &'a Node<'a>,
+    field: Option<&'a Member<'a>>,
+) {
     let Some(m) = field else {
         ctx.report_field(
             "schemaVersion",
@@ -22,7 +26,7 @@ pub(super) fn schema_version<'a>(ctx: &mut Ctx<'a>, root: &'a Node, field: Optio
     ctx.at(Seg::Key(&m.key), |ctx| {
         let v = &m.value;
         let message = match &v.value {
-            Value::Number(n) if n == "2" => return,
+            Value::Number(n) if *n == "2" => return,
             Value::Number(n) if is_integer_text(n) => format!("schemaVersion is {n}; expected 2"),
             Value::Number(n) => format!(
                 "schemaVersion is {n}; expected the integer 2 (without a fraction or exponent, \
@@ -47,8 +51,8 @@ pub(super) fn is_integer_text(n: &str) -> bool {
 /// exactly the Docker type, an absent one included, so it is required.
 pub(super) fn media_type<'a>(
     ctx: &mut Ctx<'a>,
-    root: &'a Node,
-    field: Option<&'a Member>,
+    root: &'a Node<'a>,
+    field: Option<&'a Member<'a>>,
     kind: Kind,
 ) {
     let expected = kind.media_type();
@@ -122,7 +126,7 @@ pub(super) fn article(kind: Kind) -> String {
 
 /// Warns about a field Docker's types do not have (annotations, urls, artifactType, subject,
 /// data): Docker tools decode into their own structs and drop it silently.
-pub(super) fn oci_only<'a>(ctx: &mut Ctx<'a>, m: &'a Member, where_: &str) {
+pub(super) fn oci_only<'a>(ctx: &mut Ctx<'a>, m: &'a Member<'a>, where_: &str) {
     ctx.at(Seg::Key(&m.key), |ctx| {
         ctx.warn(
             span(&m.value),

@@ -41,7 +41,7 @@ const FIELDS: [&str; 8] = [
 /// Validates an index or list whose root is `root`, collecting its entries.
 pub(super) fn validate<'a>(
     ctx: &mut Ctx<'a>,
-    root: &'a Node,
+    root: &'a Node<'a>,
     flavor: Flavor,
     entries: &mut Vec<Entry>,
 ) {
@@ -109,7 +109,12 @@ pub(super) fn validate<'a>(
     }
 }
 
-fn manifests_value<'a>(ctx: &mut Ctx<'a>, v: &'a Node, flavor: Flavor, entries: &mut Vec<Entry>) {
+fn manifests_value<'a>(
+    ctx: &mut Ctx<'a>,
+    v: &'a Node<'a>,
+    flavor: Flavor,
+    entries: &mut Vec<Entry>,
+) {
     let Some(items) = v.as_array() else {
         ctx.error(
             span(v),
@@ -159,7 +164,7 @@ struct Placed<'a> {
     hash: u64,
     index: usize,
     platform: PlatformInfo<'a>,
-    field: &'a Member,
+    field: &'a Member<'a>,
 }
 
 fn hash(key: &[Cow<'_, str>; 4]) -> u64 {
@@ -194,7 +199,7 @@ fn duplicate_platforms<'a>(ctx: &mut Ctx<'a>, mut platforms: Vec<Placed<'a>>) {
 
 fn missing_platform<'a>(
     ctx: &mut Ctx<'a>,
-    item: &'a Node,
+    item: &'a Node<'a>,
     media_type: Option<&str>,
     is_artifact: bool,
     flavor: Flavor,
@@ -244,7 +249,7 @@ fn duplicate_platform<'a>(ctx: &mut Ctx<'a>, dup: &Placed<'a>, first: &Placed<'a
 
 /// An entry's media type: known kinds pass, others are at most warnings (image-index.md: an
 /// unknown `mediaType` "MUST NOT generate an error").
-fn child_media_type<'a>(ctx: &mut Ctx<'a>, item: &'a Node, media_type: &str, flavor: Flavor) {
+fn child_media_type<'a>(ctx: &mut Ctx<'a>, item: &'a Node<'a>, media_type: &str, flavor: Flavor) {
     let message = match (flavor, media_type) {
         (Flavor::Oci, mt::OCI_MANIFEST | mt::OCI_INDEX) => return,
         (Flavor::Docker, mt::DOCKER_MANIFEST) => return,

@@ -30,7 +30,7 @@ pub(super) fn parse_problem(e: &ParseError, len: usize) -> Problem {
 const PAIRWISE_LIMIT: usize = 12;
 
 /// Reports every repeated key in every object of the document, at the repeat's path.
-pub(super) fn duplicate_keys<'a>(ctx: &mut Ctx<'a>, node: &'a Node) {
+pub(super) fn duplicate_keys<'a>(ctx: &mut Ctx<'a>, node: &'a Node<'a>) {
     match &node.value {
         Value::Object(members) => {
             if members.len() <= PAIRWISE_LIMIT {
@@ -42,7 +42,7 @@ pub(super) fn duplicate_keys<'a>(ctx: &mut Ctx<'a>, node: &'a Node) {
             } else {
                 let mut seen = BTreeSet::new();
                 for m in members {
-                    if !seen.insert(m.key.as_str()) {
+                    if !seen.insert(m.key.as_ref()) {
                         duplicate(ctx, m);
                     }
                 }
@@ -68,7 +68,7 @@ pub(super) fn duplicate_keys<'a>(ctx: &mut Ctx<'a>, node: &'a Node) {
     }
 }
 
-fn duplicate<'a>(ctx: &mut Ctx<'a>, m: &'a Member) {
+fn duplicate<'a>(ctx: &mut Ctx<'a>, m: &'a Member<'a>) {
     ctx.push(Seg::Key(&m.key));
     ctx.error(
         key_span(m),

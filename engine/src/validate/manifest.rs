@@ -35,7 +35,7 @@ const FIELDS: [&str; 8] = [
     "manifests",
 ];
 
-pub(super) fn validate<'a>(ctx: &mut Ctx<'a>, root: &'a Node, flavor: Flavor) {
+pub(super) fn validate<'a>(ctx: &mut Ctx<'a>, root: &'a Node<'a>, flavor: Flavor) {
     let Some(members) = root.members() else {
         return;
     };
@@ -146,8 +146,8 @@ pub(super) fn validate<'a>(ctx: &mut Ctx<'a>, root: &'a Node, flavor: Flavor) {
 
 fn layers_value<'a>(
     ctx: &mut Ctx<'a>,
-    root: &'a Node,
-    layers: Option<(&'a str, &'a Node)>,
+    root: &'a Node<'a>,
+    layers: Option<(&'a str, &'a Node<'a>)>,
     flavor: Flavor,
 ) {
     const PORTABILITY: &str = "for portability a manifest SHOULD have at least one layer (an \

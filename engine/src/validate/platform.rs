@@ -187,7 +187,7 @@ const FIELDS: [&str; 6] = [
 /// Checks a `platform` object at the current path.
 pub(super) fn check<'a>(
     ctx: &mut Ctx<'a>,
-    node: &'a Node,
+    node: &'a Node<'a>,
     flavor: Flavor,
 ) -> Option<PlatformInfo<'a>> {
     let Some(members) = node.members() else {
@@ -260,11 +260,11 @@ pub(super) fn check<'a>(
 
 fn required_string<'a>(
     ctx: &mut Ctx<'a>,
-    platform: &'a Node,
-    field: Option<&'a Member>,
+    platform: &'a Node<'a>,
+    field: Option<&'a Member<'a>>,
     key: &'static str,
     expected: &str,
-) -> Option<(&'a Member, &'a str)> {
+) -> Option<(&'a Member<'a>, &'a str)> {
     let Some(m) = field else {
         ctx.report_field(
             key,
@@ -277,7 +277,7 @@ fn required_string<'a>(
     string(ctx, m).map(|s| (m, s))
 }
 
-fn string<'a>(ctx: &mut Ctx<'a>, m: &'a Member) -> Option<&'a str> {
+fn string<'a>(ctx: &mut Ctx<'a>, m: &'a Member<'a>) -> Option<&'a str> {
     let s = m.value.as_str();
     if s.is_none() {
         ctx.at(Seg::Key(&m.key), |ctx| {
@@ -290,7 +290,7 @@ fn string<'a>(ctx: &mut Ctx<'a>, m: &'a Member) -> Option<&'a str> {
     s
 }
 
-fn string_array<'a>(ctx: &mut Ctx<'a>, m: &'a Member) {
+fn string_array<'a>(ctx: &mut Ctx<'a>, m: &'a Member<'a>) {
     ctx.at(Seg::Key(&m.key), |ctx| {
         let Some(items) = m.value.as_array() else {
             ctx.error(
