@@ -12,9 +12,11 @@ pub mod digest;
 pub mod json;
 pub mod media_type;
 pub mod model;
+pub mod ops;
 pub mod platform;
 pub mod reference;
 pub mod registry;
+pub mod serialize;
 pub mod validate;
 
 pub use digest::{Algorithm, Digest, DigestError};

@@ -2,4 +2,5 @@
 //! validation ([`tree`]), and a writer that matches Go's encoder byte for byte ([`go`]).
 
 pub mod go;
+pub mod indent;
 pub mod tree;
