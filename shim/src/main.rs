@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod error;
 mod input;
+mod registry;
 mod store;
 
 use clap::Parser;
