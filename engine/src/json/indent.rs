@@ -113,7 +113,11 @@ fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
             b'>' => out.extend_from_slice(b"\\u003e"),
             b'&' => out.extend_from_slice(b"\\u0026"),
             0xE2 if s.get(i + 1) == Some(&0x80) && matches!(s.get(i + 2), Some(0xA8 | 0xA9)) => {
-                out.extend_from_slice(if s[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
+                out.extend_from_slice(if s[i + 2] == 0xA8 {
+                    b"\\u2028"
+                } else {
+                    b"\\u2029"
+                });
                 i += 3;
                 continue;
             }
@@ -137,7 +141,10 @@ mod tests {
     #[test]
     fn compacts_with_html_escapes_like_marshal() {
         let src = "{\n   \"k\": \"x<y>&z\u{2028}\\u003c\"\n}\n".as_bytes();
-        assert_eq!(String::from_utf8(reformat(src, "", true)).unwrap(), r#"{"k":"x\u003cy\u003e\u0026z\u2028\u003c"}"#);
+        assert_eq!(
+            String::from_utf8(reformat(src, "", true)).unwrap(),
+            r#"{"k":"x\u003cy\u003e\u0026z\u2028\u003c"}"#
+        );
     }
 
     #[test]

@@ -1,36 +1,36 @@
 //! Dispatch of the list commands. Each command lives in its own file.
 
+use super::context::Context;
+use super::{add, annotate, create, inspect, ls, rm};
 use crate::cli::ManifestCommand;
 use crate::error::{CliError, CliResult};
+use crate::personality::Personality;
+use crate::source::Remote;
 
-pub fn dispatch(cmd: ManifestCommand) -> CliResult {
+pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
+    let ctx = Context::new(personality)?;
+    let remote = remote();
+    let remote = remote.as_deref();
     match cmd {
-        ManifestCommand::Inspect(args) => {
-            // Local lists come first (as docker does); the local store is not there yet.
-            let reference = args
-                .refs
-                .last()
-                .expect("clap requires one reference")
-                .clone();
-            super::inspect_remote::run(&args, &reference)
+        ManifestCommand::Create(args) => create::run(&ctx, &args, remote),
+        ManifestCommand::Add(args) => add::run(&ctx, &args, remote),
+        ManifestCommand::Annotate(args) => annotate::run(&ctx, &args, remote),
+        ManifestCommand::Inspect(args) => inspect::run(&ctx, &args, remote),
+        ManifestCommand::Push(_) => Err(CliError::failed("push is not available yet")),
+        ManifestCommand::Rm(args) if personality.rm_deletes_lists() => {
+            rm::delete_lists(&ctx, &args.args)
         }
-        other => Err(CliError::failed(format!(
-            "{} is not available yet",
-            name(&other)
-        ))),
+        ManifestCommand::Rm(args) => rm::drop_entries(&ctx, &args.args),
+        ManifestCommand::Remove(args) if personality.rm_deletes_lists() => {
+            rm::drop_entries(&ctx, &args.args)
+        }
+        ManifestCommand::Remove(args) => rm::delete_lists(&ctx, &args.args),
+        ManifestCommand::Exists { list } => ls::exists(&ctx, &list),
+        ManifestCommand::Ls => ls::ls(&ctx),
     }
 }
 
-fn name(cmd: &ManifestCommand) -> &'static str {
-    match cmd {
-        ManifestCommand::Create(_) => "create",
-        ManifestCommand::Add(_) => "add",
-        ManifestCommand::Annotate(_) => "annotate",
-        ManifestCommand::Inspect(_) => "inspect",
-        ManifestCommand::Push(_) => "push",
-        ManifestCommand::Rm(_) => "rm",
-        ManifestCommand::Remove(_) => "remove",
-        ManifestCommand::Exists { .. } => "exists",
-        ManifestCommand::Ls => "ls",
-    }
+/// The registry client (being wired in).
+fn remote() -> Option<Box<dyn Remote>> {
+    None
 }

@@ -1,0 +1,171 @@
+//! `inspect [LIST] IMAGE`: a local list first, then the registry, as docker does; `--raw` prints
+//! the exact bytes a push would send, `--platform` what is really inside one architecture.
+
+use manifold_engine::json::indent;
+use manifold_engine::model::{AnyDocument, ImageManifest};
+use manifold_engine::{platform, serialize};
+
+use super::context::Context;
+use crate::cli::InspectArgs;
+use crate::error::{CliError, CliResult};
+use crate::output::{self, docker, podman};
+use crate::personality::Personality;
+use crate::source::Remote;
+use crate::store::{LocalList, Store};
+
+pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> CliResult {
+    if let [list_raw, image] = args.refs.as_slice() {
+        return entry(ctx, list_raw, image, args.verbose);
+    }
+    let raw = &args.refs[0];
+    // A name that is not a valid list reference can still not be a local list; go remote.
+    let local = match ctx.list_name(raw) {
+        Ok(name) => ctx.store.load(&name).ok().flatten(),
+        Err(_) => None,
+    };
+    match local {
+        Some(list) => local_list(ctx, &list, args),
+        None => {
+            let _ = remote;
+            super::inspect_remote::run(args, raw)
+        }
+    }
+}
+
+fn local_list(ctx: &Context, list: &LocalList, args: &InspectArgs) -> CliResult {
+    if let Some(p) = &args.platform {
+        return platform_view(&ctx.store, list, p);
+    }
+    let bytes = if args.raw {
+        push_bytes(ctx.personality, list)?
+    } else {
+        match ctx.personality {
+            Personality::Docker if args.verbose => docker::list_verbose(&ctx.store, list)?,
+            Personality::Docker => {
+                let mut b =
+                    docker::list_bytes(list, Some("failed to assemble ManifestDescriptor: "))?;
+                b.push(b'\n');
+                b
+            }
+            Personality::Podman => podman::inspect_bytes(&list.index),
+            Personality::Pack => {
+                let mut b = indent::reformat(&push_bytes(Personality::Pack, list)?, "  ", false);
+                b.push(b'\n');
+                b
+            }
+        }
+    };
+    output::print_bytes(&bytes)
+}
+
+/// The bytes a push of this list sends, as the personality writes lists.
+pub fn push_bytes(personality: Personality, list: &LocalList) -> CliResult<Vec<u8>> {
+    Ok(match personality {
+        Personality::Docker => docker::list_bytes(list, None)?,
+        Personality::Podman | Personality::Pack => {
+            let mut index = list.index.clone();
+            index.media_type = Some(podman::media_type_of(&list.index).to_string());
+            serialize::oci_bytes(&index)
+        }
+    })
+}
+
+fn entry(ctx: &Context, list_raw: &str, image: &str, verbose: bool) -> CliResult {
+    let not_found = || {
+        let shown = manifold_engine::reference::Reference::parse_docker(image)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|_| image.to_string());
+        CliError::failed(format!("No such manifest: {shown}"))
+    };
+    let name = ctx.list_name(list_raw)?;
+    let list = ctx
+        .store
+        .load(&name)
+        .map_err(|e| CliError::failed(e.0))?
+        .ok_or_else(not_found)?;
+    let wanted = manifold_engine::reference::Reference::parse_docker(image)
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| image.to_string());
+    let i = list
+        .sources
+        .iter()
+        .position(|s| s.as_deref() == Some(wanted.as_str()))
+        .or_else(|| manifold_engine::ops::find_entry(&list.index, image).ok())
+        .ok_or_else(not_found)?;
+    output::print_bytes(&docker::entry(&ctx.store, &list, i, verbose)?)
+}
+
+/// `--platform P`: the entry for P, its image manifest, and a summary of its config.
+fn platform_view(store: &Store, list: &LocalList, wanted: &str) -> CliResult {
+    let p = platform::parse(wanted)
+        .map_err(|e| CliError::usage(format!("--platform {wanted}: {e}")))?;
+    let candidates: Vec<_> = list
+        .index
+        .manifests
+        .iter()
+        .map(|d| d.platform.as_ref())
+        .collect();
+    let i = platform::best_match(&p, &candidates).ok_or_else(|| {
+        let have: Vec<String> = list
+            .index
+            .manifests
+            .iter()
+            .filter_map(|d| d.platform.as_ref().map(|p| p.display()))
+            .collect();
+        CliError::failed(format!(
+            "{} has no entry for {}; it has: {}",
+            list.name,
+            p.display(),
+            have.join(", ")
+        ))
+    })?;
+    let d = &list.index.manifests[i];
+    let raw = store
+        .read_blob(&list.name, &d.digest)
+        .map_err(|e| CliError::failed(e.0))?;
+    let mut view = serde_json::Map::new();
+    view.insert(
+        "descriptor".into(),
+        serde_json::to_value(d).expect("descriptor serialises"),
+    );
+    if let Ok(AnyDocument::Manifest(m)) = AnyDocument::parse(raw.clone(), Some(&d.media_type)) {
+        view.insert(
+            "manifest".into(),
+            serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null),
+        );
+        view.insert("summary".into(), summary(store, list, &m.value));
+    }
+    let mut out = manifold_engine::json::go::to_vec(&serde_json::Value::Object(view), "  ");
+    out.push(b'\n');
+    output::print_bytes(&out)
+}
+
+fn summary(store: &Store, list: &LocalList, m: &ImageManifest) -> serde_json::Value {
+    let layers: u64 = m.layers.iter().map(|l| l.size).sum();
+    let mut s = serde_json::json!({ "layers": m.layers.len(), "layersSize": layers });
+    if let Ok(cfg) = store.read_blob(&list.name, &m.config.digest) {
+        if let Ok(serde_json::Value::Object(c)) = serde_json::from_slice::<serde_json::Value>(&cfg)
+        {
+            for k in [
+                "architecture",
+                "os",
+                "variant",
+                "os.version",
+                "created",
+                "author",
+            ] {
+                if let Some(v) = c.get(k) {
+                    s[k] = v.clone();
+                }
+            }
+            if let Some(serde_json::Value::Object(inner)) = c.get("config") {
+                for k in ["Entrypoint", "Cmd", "User", "WorkingDir"] {
+                    if let Some(v) = inner.get(k).filter(|v| !v.is_null()) {
+                        s[k.to_ascii_lowercase()] = v.clone();
+                    }
+                }
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,147 @@
+//! docker's output, byte for byte: `inspect` of local lists, their entries and `-v` forms
+//! (docker-manifest.md §4), and the order docker keeps entries in (the sorted file names of
+//! its store, `:`→`-` and `/`→`_`).
+
+use base64::Engine as _;
+use manifold_engine::json::{go, indent};
+use manifold_engine::model::Descriptor;
+use manifold_engine::reference::Reference;
+use manifold_engine::{media_type, serialize};
+use serde::Serialize;
+
+use crate::error::{CliError, CliResult};
+use crate::store::{LocalList, Store};
+
+/// docker's store file name of a reference, the key its entries are sorted by.
+fn docker_file_name(reference: &str) -> String {
+    reference.replace(':', "-").replace('/', "_")
+}
+
+/// Entry indexes in docker's order: by the escaped file name of each entry's source reference.
+pub fn docker_order(list: &LocalList) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..list.index.manifests.len()).collect();
+    let key = |i: usize| {
+        list.sources[i]
+            .as_deref()
+            .map(docker_file_name)
+            .unwrap_or_else(|| format!("~{}", list.index.manifests[i].digest))
+    };
+    order.sort_by_key(|&i| key(i));
+    order
+}
+
+/// The list as docker pushes and prints it: entries in docker's order, the stored platform,
+/// docker's media type rule unless a format was chosen. `check_domain` applies docker's rule
+/// that every entry comes from the list's registry (`inspect` and `push` of docker).
+pub fn list_bytes(list: &LocalList, check_domain: Option<&str>) -> CliResult<Vec<u8>> {
+    let list_ref =
+        Reference::parse_normalized(&list.name).map_err(|e| CliError::failed(e.to_string()))?;
+    let mut index = list.index.clone();
+    index.manifests = docker_order(list)
+        .into_iter()
+        .map(|i| list.index.manifests[i].clone())
+        .collect();
+    if let Some(prefix) = check_domain {
+        for i in docker_order(list) {
+            if let Some(src) = list.sources[i].as_deref() {
+                if let Ok(r) = Reference::parse_normalized(src) {
+                    if r.domain() != list_ref.domain() {
+                        return Err(CliError::failed(format!(
+                            "{prefix}cannot use source images from a different registry than the target image: {} != {}",
+                            r.domain(),
+                            list_ref.domain()
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    Ok(serialize::docker_bytes(
+        &index,
+        list.index.media_type.as_deref(),
+    ))
+}
+
+#[derive(Serialize)]
+struct ImageManifestHead<'a> {
+    #[serde(rename = "Ref")]
+    reference: &'a str,
+    #[serde(rename = "Descriptor")]
+    descriptor: &'a Descriptor,
+    #[serde(rename = "Raw")]
+    raw: String,
+}
+
+/// docker's `types.ImageManifest` as `json.Marshal` writes it: Ref, Descriptor, Raw (base64),
+/// then the manifest compacted with HTML escapes under SchemaV2Manifest or OCIManifest.
+pub fn image_manifest_json(reference: &str, descriptor: &Descriptor, raw: &[u8]) -> Vec<u8> {
+    let head = ImageManifestHead {
+        reference,
+        descriptor,
+        raw: base64::engine::general_purpose::STANDARD.encode(raw),
+    };
+    let mut out = go::to_vec(&head, "");
+    let key = match descriptor.media_type.as_str() {
+        media_type::DOCKER_MANIFEST => Some("SchemaV2Manifest"),
+        media_type::OCI_MANIFEST => Some("OCIManifest"),
+        _ => None,
+    };
+    if let Some(key) = key {
+        out.pop(); // the closing brace
+        out.extend_from_slice(format!(",\"{key}\":").as_bytes());
+        out.extend_from_slice(&indent::reformat(raw, "", true));
+        out.push(b'}');
+    }
+    out
+}
+
+/// The reference docker records for an entry: the one it was added as.
+fn entry_ref(list: &LocalList, i: usize) -> String {
+    list.sources[i].clone().unwrap_or_else(|| {
+        let name = list.name.split('@').next().unwrap_or(&list.name);
+        let repo = name
+            .rsplit_once(':')
+            .filter(|(_, t)| !t.contains('/'))
+            .map_or(name, |(r, _)| r);
+        format!("{repo}@{}", list.index.manifests[i].digest)
+    })
+}
+
+/// `docker manifest inspect -v LIST` of a local list: a tab-indented JSON array.
+pub fn list_verbose(store: &Store, list: &LocalList) -> CliResult<Vec<u8>> {
+    let mut compact = b"[".to_vec();
+    for (n, i) in docker_order(list).into_iter().enumerate() {
+        let d = &list.index.manifests[i];
+        let raw = store
+            .read_blob(&list.name, &d.digest)
+            .map_err(|e| CliError::failed(e.0))?;
+        if n > 0 {
+            compact.push(b',');
+        }
+        compact.extend_from_slice(&image_manifest_json(&entry_ref(list, i), d, &raw));
+    }
+    compact.push(b']');
+    let mut out = indent::reformat(&compact, "\t", false);
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// `docker manifest inspect LIST IMAGE` of a local entry: the stored (compacted, HTML-escaped)
+/// manifest re-indented with tabs; with `-v` the entry's ImageManifest.
+pub fn entry(store: &Store, list: &LocalList, i: usize, verbose: bool) -> CliResult<Vec<u8>> {
+    let d = &list.index.manifests[i];
+    let raw = store
+        .read_blob(&list.name, &d.digest)
+        .map_err(|e| CliError::failed(e.0))?;
+    let mut out = if verbose {
+        indent::reformat(
+            &image_manifest_json(&entry_ref(list, i), d, &raw),
+            "\t",
+            false,
+        )
+    } else {
+        indent::reformat(&indent::reformat(&raw, "", true), "\t", false)
+    };
+    out.push(b'\n');
+    Ok(out)
+}
