@@ -74,7 +74,10 @@ impl Options {
             cert_dir: args.cert_dir.clone(),
             jobs,
             debug: args.debug,
-            credentials: CredentialConfig::from_env(args.creds.as_deref(), args.authfile.as_deref()),
+            credentials: CredentialConfig::from_env(
+                args.creds.as_deref(),
+                args.authfile.as_deref(),
+            ),
             ..Options::default()
         }
     }
@@ -412,9 +415,7 @@ impl Client {
 
     /// May credentials go to this URL? Not over plain HTTP to a non-loopback host without --insecure.
     fn may_send_secret(&self, url: &str) -> bool {
-        url.starts_with("https://")
-            || self.opts.insecure
-            || url_host(url).is_some_and(is_loopback)
+        url.starts_with("https://") || self.opts.insecure || url_host(url).is_some_and(is_loopback)
     }
 
     /// The Authorization header for a request to `host` needing `scopes`.
@@ -448,11 +449,7 @@ impl Client {
                         }
                     }
                 }
-                let key: String = all
-                    .iter()
-                    .map(Scope::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let key: String = all.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ");
                 if !refresh {
                     if let Some((t, until)) = host.tokens.lock().unwrap().get(&key) {
                         if Instant::now() < *until {
@@ -507,12 +504,8 @@ impl Client {
                 )
             }
             _ => {
-                let url = token_request_url(
-                    realm,
-                    service,
-                    scopes,
-                    cred.map(|c| c.username.as_str()),
-                );
+                let url =
+                    token_request_url(realm, service, scopes, cred.map(|c| c.username.as_str()));
                 let mut headers = Vec::new();
                 if let Some(c) = cred {
                     let b = base64::engine::general_purpose::STANDARD
@@ -549,7 +542,9 @@ impl Client {
                 tried: l.describe(),
                 message: RegistryErrors::parse(&body)
                     .map(|e| e.to_string())
-                    .or(Some(format!("the token server {realm_host} answered {status}"))),
+                    .or(Some(format!(
+                        "the token server {realm_host} answered {status}"
+                    ))),
             }),
             _ => Err(RegistryError::Protocol {
                 method: "GET".into(),
@@ -695,7 +690,9 @@ impl Client {
                 repo: repo.path.clone(),
                 tried: tried(),
                 message: match &host_auth_unsupported(self, repo) {
-                    Some(s) => Some(format!("it asks for {s} authentication, which manifold does not speak")),
+                    Some(s) => Some(format!(
+                        "it asks for {s} authentication, which manifold does not speak"
+                    )),
                     None => message,
                 },
             },
@@ -705,8 +702,12 @@ impl Client {
                 tried: tried(),
                 message: message.unwrap_or_else(|| "403 Forbidden".into()),
             },
-            (_, Some(ErrorCode::NameUnknown)) => RegistryError::RepositoryUnknown { name: repo.name() },
-            (_, Some(ErrorCode::ManifestUnknown)) | (404, None) if matches!(subject, Subject::Manifest(_)) => {
+            (_, Some(ErrorCode::NameUnknown)) => {
+                RegistryError::RepositoryUnknown { name: repo.name() }
+            }
+            (_, Some(ErrorCode::ManifestUnknown)) | (404, None)
+                if matches!(subject, Subject::Manifest(_)) =>
+            {
                 let reference = match subject {
                     Subject::Manifest(r) => r.to_string(),
                     _ => unreachable!(),
@@ -721,7 +722,9 @@ impl Client {
                     }
                 }
             }
-            (_, Some(ErrorCode::BlobUnknown)) | (404, None) if matches!(subject, Subject::Blob(_)) => {
+            (_, Some(ErrorCode::BlobUnknown)) | (404, None)
+                if matches!(subject, Subject::Blob(_)) =>
+            {
                 let digest = match subject {
                     Subject::Blob(d) => d.clone(),
                     _ => unreachable!(),
@@ -895,7 +898,9 @@ impl Client {
                         message: "no Docker-Content-Digest header".into(),
                         errors: None,
                     })?;
-                let size = h("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let size = h("content-length")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
                 let mt = h("content-type")
                     .map(media_type::strip_parameters)
                     .unwrap_or("")
@@ -931,13 +936,14 @@ impl Client {
         if resp.status().as_u16() != 200 {
             return Err(self.status_error(repo, "GET", &url, resp, Subject::Blob(digest)));
         }
-        let mut hasher = Hasher::new(&digest.algorithm()).ok_or_else(|| RegistryError::Protocol {
-            method: "GET".into(),
-            url: url.clone(),
-            status: 200,
-            message: format!("cannot verify digest algorithm {}", digest.algorithm_str()),
-            errors: None,
-        })?;
+        let mut hasher =
+            Hasher::new(&digest.algorithm()).ok_or_else(|| RegistryError::Protocol {
+                method: "GET".into(),
+                url: url.clone(),
+                status: 200,
+                message: format!("cannot verify digest algorithm {}", digest.algorithm_str()),
+                errors: None,
+            })?;
         let mut reader = resp.body_mut().as_reader();
         let mut buf = vec![0u8; 64 * 1024];
         let mut total = 0u64;
@@ -950,10 +956,11 @@ impl Client {
                 break;
             }
             hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).map_err(|e| RegistryError::Network {
-                url: transport::redact_url(&url),
-                message: format!("writing the blob failed: {e}"),
-            })?;
+            out.write_all(&buf[..n])
+                .map_err(|e| RegistryError::Network {
+                    url: transport::redact_url(&url),
+                    message: format!("writing the blob failed: {e}"),
+                })?;
             total += n as u64;
         }
         let computed = hasher.finish();
@@ -1072,7 +1079,12 @@ impl Client {
     }
 
     /// `POST /v2/<path>/blobs/uploads/?from=<from>&mount=<digest>`.
-    pub fn mount_blob(&self, repo: &Repo, digest: &Digest, from: &str) -> Result<Mount, RegistryError> {
+    pub fn mount_blob(
+        &self,
+        repo: &Repo,
+        digest: &Digest,
+        from: &str,
+    ) -> Result<Mount, RegistryError> {
         let host = self.host(repo)?;
         let url = host.endpoint.mount(&repo.path, digest, from);
         let resp = self.request(
@@ -1117,16 +1129,24 @@ impl Client {
             Some(l) => l,
             None => {
                 let url = host.endpoint.upload_start(&repo.path);
-                let resp = self.request(repo, &scopes, "POST", &url, &[], None, ReqBody::Empty, false)?;
+                let resp = self.request(
+                    repo,
+                    &scopes,
+                    "POST",
+                    &url,
+                    &[],
+                    None,
+                    ReqBody::Empty,
+                    false,
+                )?;
                 if resp.status().as_u16() != 202 {
                     return Err(self.status_error(repo, "POST", &url, resp, Subject::Other));
                 }
-                host.endpoint.resolve_location(&location(&resp).ok_or_else(|| {
-                    RegistryError::Upload {
+                host.endpoint
+                    .resolve_location(&location(&resp).ok_or_else(|| RegistryError::Upload {
                         name: repo.name(),
                         message: "the registry opened an upload session without a Location".into(),
-                    }
-                })?)
+                    })?)
             }
         };
         let mut hasher = Hasher::new(&digest.algorithm()).ok_or_else(|| RegistryError::Upload {
@@ -1135,13 +1155,13 @@ impl Client {
         })?;
         let read_chunk = |data: &mut dyn Read, buf: &mut Vec<u8>| -> Result<usize, RegistryError> {
             buf.clear();
-            let n = data
-                .take(CHUNK as u64)
-                .read_to_end(buf)
-                .map_err(|e| RegistryError::Upload {
-                    name: repo.name(),
-                    message: format!("reading the blob {digest} failed: {e}"),
-                })?;
+            let n =
+                data.take(CHUNK as u64)
+                    .read_to_end(buf)
+                    .map_err(|e| RegistryError::Upload {
+                        name: repo.name(),
+                        message: format!("reading the blob {digest} failed: {e}"),
+                    })?;
             Ok(n)
         };
         let mut buf = Vec::with_capacity((size as usize).min(CHUNK));
@@ -1307,7 +1327,8 @@ fn verify_manifest(
     header: Option<&str>,
 ) -> Result<Digest, RegistryError> {
     if let Ok(d) = Digest::parse(reference) {
-        let computed = Digest::compute(&d.algorithm(), bytes).unwrap_or_else(|| Digest::sha256(bytes));
+        let computed =
+            Digest::compute(&d.algorithm(), bytes).unwrap_or_else(|| Digest::sha256(bytes));
         if computed != d {
             return Err(RegistryError::DigestMismatch {
                 what: format!("manifest {}@{d}", repo.name()),

@@ -24,7 +24,11 @@ pub struct Credential {
 
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Credential {{ username: {:?}, secret: <redacted> }}", self.username)
+        write!(
+            f,
+            "Credential {{ username: {:?}, secret: <redacted> }}",
+            self.username
+        )
     }
 }
 
@@ -165,7 +169,9 @@ impl CredentialConfig {
         }
         match (&self.xdg_config_home, &self.home) {
             (Some(d), _) => containers.push(d.join("containers").join("auth.json")),
-            (None, Some(h)) => containers.push(h.join(".config").join("containers").join("auth.json")),
+            (None, Some(h)) => {
+                containers.push(h.join(".config").join("containers").join("auth.json"))
+            }
             _ => {}
         }
         for file in containers {
@@ -293,7 +299,11 @@ fn decode_entry(e: &serde_json::Value) -> Option<Result<Credential, String>> {
                 username = u.to_string();
                 password = p.trim_end_matches('\0').to_string();
             }
-            None => return Some(Err("an \"auth\" value is not base64 of USER:PASSWORD".into())),
+            None => {
+                return Some(Err(
+                    "an \"auth\" value is not base64 of USER:PASSWORD".into()
+                ))
+            }
         }
     }
     if username.is_empty() && identity.is_none() {
@@ -341,7 +351,10 @@ fn docker_entry(
         let host = to_hostname(key);
         auths
             .iter()
-            .find(|(k, _)| to_hostname(k) == host || (key.contains("index.docker.io") && to_hostname(k) == "index.docker.io"))
+            .find(|(k, _)| {
+                to_hostname(k) == host
+                    || (key.contains("index.docker.io") && to_hostname(k) == "index.docker.io")
+            })
             .map(|(_, v)| v)
     })?;
     match decode_entry(entry)? {
@@ -417,8 +430,20 @@ mod tests {
         }});
         let c = containers_entry(&cfg, "r.io", "x").unwrap().unwrap();
         assert_eq!((c.username.as_str(), c.password.as_str()), ("a", "b:c"));
-        assert_eq!(containers_entry(&cfg, "q.io", "team/app").unwrap().unwrap().username, "t");
-        assert_eq!(containers_entry(&cfg, "q.io", "other").unwrap().unwrap().username, "h");
+        assert_eq!(
+            containers_entry(&cfg, "q.io", "team/app")
+                .unwrap()
+                .unwrap()
+                .username,
+            "t"
+        );
+        assert_eq!(
+            containers_entry(&cfg, "q.io", "other")
+                .unwrap()
+                .unwrap()
+                .username,
+            "h"
+        );
         assert!(containers_entry(&cfg, "empty.io", "x").is_none());
         let mut w = vec![];
         let (c, src) = docker_entry(&cfg, "r.io", Path::new("/c.json"), &mut w).unwrap();
@@ -435,7 +460,10 @@ mod tests {
         };
         let l = cfg.lookup("x", "y").unwrap();
         let (c, s) = l.credential.unwrap();
-        assert_eq!((c.username.as_str(), c.password.as_str(), s), ("u", "p:q", Source::Flag));
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str(), s),
+            ("u", "p:q", Source::Flag)
+        );
         let bad = CredentialConfig {
             creds_flag: Some("nocolon".into()),
             ..Default::default()

@@ -160,9 +160,11 @@ fn rustls_failure(e: &rustls::Error) -> Failure {
             CertificateError::BadEncoding => "its certificate cannot be decoded".to_string(),
             other => format!("its certificate was rejected ({other:?})"),
         }),
-        E::InvalidMessage(_) | E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
-            Failure::NotTls(format!("the TLS handshake failed ({e}); the server may speak plain HTTP"))
-        }
+        E::InvalidMessage(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => Failure::NotTls(format!(
+            "the TLS handshake failed ({e}); the server may speak plain HTTP"
+        )),
         other => Failure::NotTls(format!("the TLS handshake failed: {other}")),
     }
 }
@@ -215,10 +217,18 @@ pub fn redact_url(url: &str) -> String {
         let parts: Vec<String> = q
             .split('&')
             .map(|p| match p.split_once('=') {
-                Some((k, _)) if {
-                    let k = k.to_ascii_lowercase();
-                    k.contains("token") || k.contains("password") || k.contains("secret") || k == "signature" || k.starts_with("x-amz-")
-                } => format!("{k}=<redacted>"),
+                Some((k, _))
+                    if {
+                        let k = k.to_ascii_lowercase();
+                        k.contains("token")
+                            || k.contains("password")
+                            || k.contains("secret")
+                            || k == "signature"
+                            || k.starts_with("x-amz-")
+                    } =>
+                {
+                    format!("{k}=<redacted>")
+                }
                 _ => p.to_string(),
             })
             .collect();
@@ -233,10 +243,23 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for h in ["localhost", "localhost:5000", "127.0.0.1", "127.1.2.3:80", "[::1]:5000", "::1", "a.localhost:1"] {
+        for h in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "[::1]:5000",
+            "::1",
+            "a.localhost:1",
+        ] {
             assert!(is_loopback(h), "{h}");
         }
-        for h in ["registry-1.docker.io", "10.0.0.1:5000", "[2001:db8::1]:443", "localhost.example.com"] {
+        for h in [
+            "registry-1.docker.io",
+            "10.0.0.1:5000",
+            "[2001:db8::1]:443",
+            "localhost.example.com",
+        ] {
             assert!(!is_loopback(h), "{h}");
         }
         assert_eq!(strip_port("[::1]:5000"), "::1");
@@ -246,8 +269,14 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(redact_header("Authorization", "Bearer abc.def"), "Bearer <redacted>");
-        assert_eq!(redact_header("authorization", "Basic YWxpY2U6czNjcmV0"), "Basic <redacted>");
+        assert_eq!(
+            redact_header("Authorization", "Bearer abc.def"),
+            "Bearer <redacted>"
+        );
+        assert_eq!(
+            redact_header("authorization", "Basic YWxpY2U6czNjcmV0"),
+            "Basic <redacted>"
+        );
         assert_eq!(redact_header("Accept", "x"), "x");
         assert_eq!(
             redact_url("https://u:p@h/x?a=1&access_token=s&X-Amz-Signature=z"),
