@@ -408,11 +408,8 @@ fn pack_personality_flows() {
         "Successfully deleted manifest list(s) from local storage\n"
     );
     assert_eq!(
-        fails(&pack(&["inspect", "my-index"]), 1)
-            .lines()
-            .next()
-            .unwrap_or(""),
-        "no such manifest: my-index"
+        fails(&pack(&["inspect", "my-index"]), 1),
+        "ERROR: Image: 'my-index' not found\n"
     );
 }
 

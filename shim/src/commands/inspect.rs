@@ -28,6 +28,8 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
     };
     match local {
         Some(list) => local_list(ctx, &list, args),
+        // pack's inspect shows local lists only.
+        None if ctx.personality == Personality::Pack => Err(ctx.no_such_list(raw, raw)),
         None => {
             let _ = remote;
             super::inspect_remote::run(args, raw)
