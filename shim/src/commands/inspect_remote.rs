@@ -73,7 +73,8 @@ pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
                     image(&client, &repo, &m, Some(platform)).map_err(|e| docker_error(&r, e))?;
                 if args.verbose {
                     verbose.push(docker::image_manifest_json(
-                        &format!("{r}@{}", m.digest),
+                        // reference.WithDigest: the tag stays, a digest is replaced.
+                        &r.with_digest(m.digest.clone()).to_string(),
                         &d,
                         &m.bytes,
                     ));
