@@ -40,6 +40,8 @@ pub struct Options {
     pub credentials: CredentialConfig,
     pub retry: RetryPolicy,
     pub user_agent: String,
+    /// Upload chunk size (and the largest blob sent in one PUT); default [`CHUNK`].
+    pub chunk_size: usize,
 }
 
 impl Default for Options {
@@ -52,6 +54,7 @@ impl Default for Options {
             credentials: CredentialConfig::default(),
             retry: RetryPolicy::default(),
             user_agent: concat!("manifold/", env!("CARGO_PKG_VERSION")).to_string(),
+            chunk_size: CHUNK,
         }
     }
 }
@@ -1153,10 +1156,11 @@ impl Client {
             name: repo.name(),
             message: format!("cannot compute digest algorithm {}", digest.algorithm_str()),
         })?;
+        let chunk = self.opts.chunk_size.max(1);
         let read_chunk = |data: &mut dyn Read, buf: &mut Vec<u8>| -> Result<usize, RegistryError> {
             buf.clear();
             let n =
-                data.take(CHUNK as u64)
+                data.take(chunk as u64)
                     .read_to_end(buf)
                     .map_err(|e| RegistryError::Upload {
                         name: repo.name(),
@@ -1164,14 +1168,14 @@ impl Client {
                     })?;
             Ok(n)
         };
-        let mut buf = Vec::with_capacity((size as usize).min(CHUNK));
+        let mut buf = Vec::with_capacity((size as usize).min(chunk));
         let mut sent = 0u64;
         let mismatch = |computed: Digest| RegistryError::DigestMismatch {
             what: format!("blob {digest} being uploaded to {}", repo.name()),
             expected: digest.clone(),
             computed,
         };
-        if size as usize <= CHUNK {
+        if size as usize <= chunk {
             let n = read_chunk(data, &mut buf)?;
             hasher.update(&buf[..n]);
             let computed = hasher.finish();

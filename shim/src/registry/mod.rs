@@ -10,6 +10,9 @@ pub mod error;
 pub mod remote;
 pub mod transport;
 
+#[cfg(test)]
+mod live_tests;
+
 #[allow(unused_imports)]
 pub use client::{run_bounded, Client, Manifest, Mount, Options, Repo, CHUNK};
 #[allow(unused_imports)]

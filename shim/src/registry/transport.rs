@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(redact_header("Accept", "x"), "x");
         assert_eq!(
             redact_url("https://u:p@h/x?a=1&access_token=s&X-Amz-Signature=z"),
-            "https://<redacted>@h/x?a=1&access_token=<redacted>&x-amz-signature=<redacted>"
+            "https://<redacted>@h/x?a=1&access_token=<redacted>&X-Amz-Signature=<redacted>"
         );
     }
 }
