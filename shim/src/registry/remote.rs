@@ -33,12 +33,16 @@ pub fn target_of(r: &Reference) -> String {
 /// A [`Client`] for the commands: errors become `CliError`s with the client's wording.
 pub struct RemoteClient {
     pub client: Client,
+    /// Word "not found"-like failures of a source as docker does (`no such manifest: REF`),
+    /// with the real cause on a `hint:` line.
+    pub docker_words: bool,
 }
 
 impl RemoteClient {
     pub fn new(opts: Options) -> RemoteClient {
         RemoteClient {
             client: Client::new(opts),
+            docker_words: false,
         }
     }
 
@@ -56,7 +60,13 @@ impl Remote for RemoteClient {
         let m = self
             .client
             .get_manifest(&Repo::of(reference), &target_of(reference))
-            .map_err(cli)?;
+            .map_err(|e| {
+                if self.docker_words && e.is_docker_not_found() {
+                    CliError::failed(format!("no such manifest: {reference}\nhint: {e}"))
+                } else {
+                    cli(e)
+                }
+            })?;
         Ok((m.bytes, Some(m.media_type)))
     }
 
