@@ -356,12 +356,20 @@ fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
         .join(digest.encoded())
 }
 
-fn unique() -> String {
+/// A name part no other writer uses at the same time: process id, a per-process counter
+/// (threads of one run write blobs in parallel) and the clock's nanoseconds.
+pub fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{}-{nanos}", std::process::id())
+    format!(
+        "{}-{}-{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Writes `bytes` to a hidden temp file beside `path`, syncs it, and renames it over `path`.
