@@ -16,7 +16,7 @@ use crate::cli::InspectArgs;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, docker};
 use crate::registry::remote::MAX_SMALL_BLOB;
-use crate::registry::{target_of, Client, Manifest, Options, RegistryError, Repo};
+use crate::registry::{run_bounded, target_of, Client, Manifest, Options, RegistryError, Repo};
 
 pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
     let r = Reference::parse_docker(reference).map_err(|e| CliError::failed(e.to_string()))?;
@@ -46,9 +46,8 @@ pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
             output::print_bytes(&out)
         }
         AnyDocument::Index(index) => {
-            let mut descriptors = Vec::new();
-            let mut verbose = Vec::new();
-            for child in &index.value.manifests {
+            // Children are fetched concurrently (bounded by --jobs); results keep list order.
+            let fetch = |child: &Descriptor| -> CliResult<(Descriptor, Option<Vec<u8>>)> {
                 if child.is_index() || !media_type::is_image_manifest(&child.media_type) {
                     return Err(CliError::failed(format!(
                         "unsupported manifest type: {}",
@@ -71,15 +70,23 @@ pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
                 let platform = docker_platform(child.platform.as_ref());
                 let d =
                     image(&client, &repo, &m, Some(platform)).map_err(|e| docker_error(&r, e))?;
-                if args.verbose {
-                    verbose.push(docker::image_manifest_json(
+                let v = args.verbose.then(|| {
+                    docker::image_manifest_json(
                         // reference.WithDigest: the tag stays, a digest is replaced.
                         &r.with_digest(m.digest.clone()).to_string(),
                         &d,
                         &m.bytes,
-                    ));
-                }
+                    )
+                });
+                Ok((d, v))
+            };
+            let children: Vec<&Descriptor> = index.value.manifests.iter().collect();
+            let mut descriptors = Vec::new();
+            let mut verbose = Vec::new();
+            for res in run_bounded(client.options().jobs, children, fetch) {
+                let (d, v) = res?;
                 descriptors.push(d);
+                verbose.extend(v);
             }
             let mut out = if args.verbose {
                 let mut compact = b"[".to_vec();

@@ -149,6 +149,8 @@ struct Host {
     auth: AuthMode,
     /// Tokens per scope set, for this run.
     tokens: Mutex<HashMap<String, (String, Instant)>>,
+    /// Held while a token is fetched, so concurrent requests wait for one fetch.
+    token_fetch: Mutex<()>,
 }
 
 enum ReqBody<'a> {
@@ -396,6 +398,7 @@ impl Client {
             endpoint,
             auth,
             tokens: Mutex::new(HashMap::new()),
+            token_fetch: Mutex::new(()),
         })
     }
 
@@ -453,11 +456,24 @@ impl Client {
                     }
                 }
                 let key: String = all.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ");
+                let cached = || {
+                    host.tokens
+                        .lock()
+                        .unwrap()
+                        .get(&key)
+                        .filter(|(_, until)| Instant::now() < *until)
+                        .map(|(t, _)| format!("Bearer {t}"))
+                };
                 if !refresh {
-                    if let Some((t, until)) = host.tokens.lock().unwrap().get(&key) {
-                        if Instant::now() < *until {
-                            return Ok(Some(format!("Bearer {t}")));
-                        }
+                    if let Some(t) = cached() {
+                        return Ok(Some(t));
+                    }
+                }
+                let _one_fetch = host.token_fetch.lock().unwrap();
+                if !refresh {
+                    // another thread may have fetched it while this one waited
+                    if let Some(t) = cached() {
+                        return Ok(Some(t));
                     }
                 }
                 let token = self.fetch_token(repo, realm, service.as_deref(), &all)?;
