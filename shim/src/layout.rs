@@ -71,10 +71,6 @@ impl Layout {
         Layout::open(dir)
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     pub fn index(&self) -> CliResult<ImageIndex> {
         let path = self.dir.join("index.json");
         let bytes = fs::read(&path)

@@ -101,6 +101,7 @@ impl Store {
         Ok(Store { root })
     }
 
+    #[cfg(test)]
     pub fn at(root: impl Into<PathBuf>) -> Store {
         Store { root: root.into() }
     }
@@ -198,10 +199,6 @@ impl Store {
             .verify(&bytes)
             .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
         Ok(bytes)
-    }
-
-    pub fn has_blob(&self, name: &str, digest: &Digest) -> bool {
-        blob_path(&self.dir(name), digest).is_file()
     }
 
     /// Writes `list` and `blobs` (member manifests and configs not stored yet). The caller holds
