@@ -10,7 +10,7 @@ use crate::digest::{Digest, DigestError};
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
-/// What `docker manifest push` wrote (`/work/shared/peer/docker-pushed-list.json`).
+/// What `docker manifest push` wrote (the research notes' `peer/docker-pushed-list.json`).
 const DOCKER_LIST: &str = r#"{
    "schemaVersion": 2,
    "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
