@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 pub mod digest;
+#[cfg(feature = "oci-spec")]
+pub mod interop;
 pub mod json;
 pub mod media_type;
 pub mod model;

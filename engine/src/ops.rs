@@ -426,7 +426,7 @@ pub fn platform_from_config(config: &[u8]) -> Result<Platform, OpsError> {
 
 fn string_of(n: &tree::Node, what: &str) -> Result<String, OpsError> {
     match &n.value {
-        tree::Value::String(s) => Ok(s.clone()),
+        tree::Value::String(s) => Ok(s.to_string()),
         tree::Value::Null => Ok(String::new()),
         _ => Err(OpsError::BadConfig(format!(
             "{what} is {}, expected a string",

@@ -6,6 +6,11 @@ mod cli;
 mod commands;
 mod error;
 mod input;
+mod layout;
+mod output;
+mod personality;
+mod registry;
+mod source;
 mod store;
 
 use clap::Parser;
@@ -14,7 +19,7 @@ use crate::cli::{Cli, Command};
 use crate::error::CliResult;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = parse_args();
     let code = match run(cli) {
         Ok(()) => 0,
         Err(e) => {
@@ -27,10 +32,66 @@ fn main() {
     std::process::exit(code);
 }
 
+/// Parses the command line; a mistake exits with the personality's usage code (docker: 125 for
+/// an unknown flag, 1 for a wrong argument count; podman 125; manifold's own commands 2).
+fn parse_args() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let args: Vec<String> = std::env::args().collect();
+            let list_command = args.iter().skip(1).any(|a| {
+                matches!(
+                    a.as_str(),
+                    "manifest"
+                        | "create"
+                        | "add"
+                        | "annotate"
+                        | "inspect"
+                        | "push"
+                        | "rm"
+                        | "remove"
+                        | "exists"
+                        | "ls"
+                )
+            });
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                kind if list_command => {
+                    let flag = matches!(
+                        kind,
+                        ErrorKind::UnknownArgument
+                            | ErrorKind::InvalidValue
+                            | ErrorKind::ValueValidation
+                            | ErrorKind::NoEquals
+                    );
+                    let compat = args
+                        .windows(2)
+                        .find(|w| w[0] == "--compat")
+                        .map(|w| w[1].clone());
+                    personality::Personality::detect(compat.as_deref())
+                        .map_or(2, |p| p.usage_exit_code(flag))
+                }
+                _ => 2,
+            };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    }
+}
+
 fn run(cli: Cli) -> CliResult {
+    let personality = || {
+        personality::Personality::detect(cli.compat.as_deref())
+            .map_err(crate::error::CliError::usage)
+    };
     match cli.command {
         Command::Validate { kind, json, file } => commands::validate::run(&file, &kind, json),
         Command::Digest { algorithm, file } => commands::digest::run(&file, &algorithm),
-        Command::Manifest(cmd) | Command::Direct(cmd) => commands::manifest::dispatch(cmd),
+        Command::Manifest(cmd) | Command::Direct(cmd) => {
+            commands::manifest::dispatch(personality()?, cmd)
+        }
     }
 }

@@ -24,11 +24,15 @@ impl Personality {
     /// (a symlink named docker, podman or pack), else docker.
     pub fn detect(flag: Option<&str>) -> Result<Personality, String> {
         if let Some(f) = flag {
-            return Personality::parse(f).ok_or_else(|| format!("--compat {f}: unknown personality; use docker, podman or pack"));
+            return Personality::parse(f).ok_or_else(|| {
+                format!("--compat {f}: unknown personality; use docker, podman or pack")
+            });
         }
         if let Ok(v) = std::env::var("MANIFOLD_COMPAT") {
             if !v.is_empty() {
-                return Personality::parse(&v).ok_or_else(|| format!("MANIFOLD_COMPAT={v}: unknown personality; use docker, podman or pack"));
+                return Personality::parse(&v).ok_or_else(|| {
+                    format!("MANIFOLD_COMPAT={v}: unknown personality; use docker, podman or pack")
+                });
             }
         }
         Ok(Personality::from_program_name().unwrap_or(Personality::Docker))

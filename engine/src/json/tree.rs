@@ -6,14 +6,17 @@
 //! It enforces I-JSON (RFC 7493), which image-spec requires: UTF-8 only, no byte order mark,
 //! no lone surrogates. Nesting is bounded, so hostile input cannot exhaust the stack.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Deeper documents are refused; no OCI or Docker document nests more than a handful of levels.
 pub const MAX_DEPTH: usize = 128;
 
+/// A parsed value. Strings, keys and numbers borrow from the input unless they held escapes,
+/// so reading a large index allocates little more than its arrays and objects.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
-    pub value: Value,
+pub struct Node<'s> {
+    pub value: Value<'s>,
     /// Byte offset of the first byte of the value.
     pub start: usize,
     /// Byte offset just past the value.
@@ -21,22 +24,22 @@ pub struct Node {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub enum Value<'s> {
     Null,
     Bool(bool),
     /// The number exactly as written.
-    Number(String),
-    String(String),
-    Array(Vec<Node>),
-    Object(Vec<Member>),
+    Number(&'s str),
+    String(Cow<'s, str>),
+    Array(Vec<Node<'s>>),
+    Object(Vec<Member<'s>>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Member {
-    pub key: String,
+pub struct Member<'s> {
+    pub key: Cow<'s, str>,
     pub key_start: usize,
     pub key_end: usize,
-    pub value: Node,
+    pub value: Node<'s>,
 }
 
 /// Where and why the bytes are not JSON.
@@ -60,23 +63,23 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-impl Node {
+impl<'s> Node<'s> {
     /// The first member named exactly `key`.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'s>> {
         self.members()?
             .iter()
             .find(|m| m.key == key)
             .map(|m| &m.value)
     }
 
-    pub fn members(&self) -> Option<&[Member]> {
+    pub fn members(&self) -> Option<&[Member<'s>]> {
         match &self.value {
             Value::Object(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn as_array(&self) -> Option<&[Node]> {
+    pub fn as_array(&self) -> Option<&[Node<'s>]> {
         match &self.value {
             Value::Array(a) => Some(a),
             _ => None,
@@ -116,18 +119,22 @@ impl Node {
 }
 
 /// Parses `bytes` as one JSON value, surrounded by optional whitespace.
-pub fn parse(bytes: &[u8]) -> Result<Node, ParseError> {
+pub fn parse(bytes: &[u8]) -> Result<Node<'_>, ParseError> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(error_at(bytes, 0, "the document starts with a byte order mark; I-JSON forbids it, save it as UTF-8 without BOM".into()));
     }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(error_at(
-            bytes,
-            e.valid_up_to(),
-            "invalid UTF-8; JSON documents must be UTF-8".into(),
-        ));
-    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(error_at(
+                bytes,
+                e.valid_up_to(),
+                "invalid UTF-8; JSON documents must be UTF-8".into(),
+            ))
+        }
+    };
     let mut p = Parser {
+        s: text,
         b: bytes,
         i: 0,
         depth: 0,
@@ -161,6 +168,8 @@ fn error_at(bytes: &[u8], offset: usize, message: String) -> ParseError {
 }
 
 struct Parser<'a> {
+    /// The input as text (checked UTF-8 once); slices at ASCII delimiters are char boundaries.
+    s: &'a str,
     b: &'a [u8],
     i: usize,
     depth: usize,
@@ -181,7 +190,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self) -> Result<Node, ParseError> {
+    fn value(&mut self) -> Result<Node<'a>, ParseError> {
         let start = self.i;
         let value = match self.b.get(self.i) {
             None => return Err(self.err("unexpected end of input; expected a value")),
@@ -201,7 +210,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn literal(&mut self, word: &[u8], v: Value) -> Result<Value, ParseError> {
+    fn literal(&mut self, word: &[u8], v: Value<'a>) -> Result<Value<'a>, ParseError> {
         if self.b[self.i..].starts_with(word) {
             self.i += word.len();
             Ok(v)
@@ -218,7 +227,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn object(&mut self) -> Result<Value, ParseError> {
+    fn object(&mut self) -> Result<Value<'a>, ParseError> {
         self.enter()?;
         self.i += 1;
         let mut members = Vec::new();
@@ -263,7 +272,7 @@ impl<'a> Parser<'a> {
         Ok(Value::Object(members))
     }
 
-    fn array(&mut self) -> Result<Value, ParseError> {
+    fn array(&mut self) -> Result<Value<'a>, ParseError> {
         self.enter()?;
         self.i += 1;
         let mut items = Vec::new();
@@ -290,7 +299,7 @@ impl<'a> Parser<'a> {
         Ok(Value::Array(items))
     }
 
-    fn number(&mut self) -> Result<Value, ParseError> {
+    fn number(&mut self) -> Result<Value<'a>, ParseError> {
         let start = self.i;
         if self.b.get(self.i) == Some(&b'-') {
             self.i += 1;
@@ -323,9 +332,7 @@ impl<'a> Parser<'a> {
             self.digits();
         }
         // The input was checked to be UTF-8 and these bytes are ASCII.
-        Ok(Value::Number(
-            String::from_utf8_lossy(&self.b[start..self.i]).into_owned(),
-        ))
+        Ok(Value::Number(&self.s[start..self.i]))
     }
 
     fn digits(&mut self) {
@@ -334,7 +341,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn string(&mut self) -> Result<String, ParseError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
         self.i += 1; // opening quote
         let mut out: Option<String> = None;
         let mut run = self.i;
@@ -344,22 +351,19 @@ impl<'a> Parser<'a> {
             };
             match c {
                 b'"' => {
-                    let tail =
-                        std::str::from_utf8(&self.b[run..self.i]).expect("input checked as UTF-8");
+                    let tail = &self.s[run..self.i];
                     self.i += 1;
                     return Ok(match out {
                         Some(mut s) => {
                             s.push_str(tail);
-                            s
+                            Cow::Owned(s)
                         }
-                        None => tail.to_string(),
+                        None => Cow::Borrowed(tail),
                     });
                 }
                 b'\\' => {
                     let s = out.get_or_insert_with(String::new);
-                    s.push_str(
-                        std::str::from_utf8(&self.b[run..self.i]).expect("input checked as UTF-8"),
-                    );
+                    s.push_str(&self.s[run..self.i]);
                     self.i += 1;
                     let esc = self.b.get(self.i).copied();
                     self.i += 1;

@@ -1,36 +1,41 @@
 //! Dispatch of the list commands. Each command lives in its own file.
 
-use crate::cli::ManifestCommand;
-use crate::error::{CliError, CliResult};
+use super::context::Context;
+use super::{add, annotate, create, inspect, ls, push, rm};
+use crate::cli::{ManifestCommand, RegistryArgs};
+use crate::error::CliResult;
+use crate::personality::Personality;
+use crate::registry::RemoteClient;
+use crate::source::Remote;
 
-pub fn dispatch(cmd: ManifestCommand) -> CliResult {
+pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
+    let ctx = Context::new(personality)?;
+    let registry_args = match &cmd {
+        ManifestCommand::Create(a) => a.registry_args.clone(),
+        ManifestCommand::Add(a) => a.registry_args.clone(),
+        ManifestCommand::Inspect(a) => a.registry_args.clone(),
+        ManifestCommand::Push(a) => a.registry_args.clone(),
+        _ => RegistryArgs::default(),
+    };
+    // The client connects lazily: commands that never reach a registry cost nothing here.
+    let mut client = RemoteClient::from_args(&registry_args);
+    client.docker_words = personality == Personality::Docker;
+    let remote: Option<&dyn Remote> = Some(&client);
     match cmd {
-        ManifestCommand::Inspect(args) => {
-            // Local lists come first (as docker does); the local store is not there yet.
-            let reference = args
-                .refs
-                .last()
-                .expect("clap requires one reference")
-                .clone();
-            super::inspect_remote::run(&args, &reference)
+        ManifestCommand::Create(args) => create::run(&ctx, &args, remote),
+        ManifestCommand::Add(args) => add::run(&ctx, &args, remote),
+        ManifestCommand::Annotate(args) => annotate::run(&ctx, &args, remote),
+        ManifestCommand::Inspect(args) => inspect::run(&ctx, &args, remote),
+        ManifestCommand::Push(args) => push::run(&ctx, &args, remote),
+        ManifestCommand::Rm(args) if personality.rm_deletes_lists() => {
+            rm::delete_lists(&ctx, &args.args)
         }
-        other => Err(CliError::failed(format!(
-            "{} is not available yet",
-            name(&other)
-        ))),
-    }
-}
-
-fn name(cmd: &ManifestCommand) -> &'static str {
-    match cmd {
-        ManifestCommand::Create(_) => "create",
-        ManifestCommand::Add(_) => "add",
-        ManifestCommand::Annotate(_) => "annotate",
-        ManifestCommand::Inspect(_) => "inspect",
-        ManifestCommand::Push(_) => "push",
-        ManifestCommand::Rm(_) => "rm",
-        ManifestCommand::Remove(_) => "remove",
-        ManifestCommand::Exists { .. } => "exists",
-        ManifestCommand::Ls => "ls",
+        ManifestCommand::Rm(args) => rm::drop_entries(&ctx, &args.args),
+        ManifestCommand::Remove(args) if personality.rm_deletes_lists() => {
+            rm::drop_entries(&ctx, &args.args)
+        }
+        ManifestCommand::Remove(args) => rm::delete_lists(&ctx, &args.args),
+        ManifestCommand::Exists { list } => ls::exists(&ctx, &list),
+        ManifestCommand::Ls => ls::ls(&ctx),
     }
 }

@@ -34,10 +34,14 @@ pub fn docker_order(list: &LocalList) -> Vec<usize> {
 /// docker's media type rule unless a format was chosen. `check_domain` applies docker's rule
 /// that every entry comes from the list's registry (`inspect` and `push` of docker).
 pub fn list_bytes(list: &LocalList, check_domain: Option<&str>) -> CliResult<Vec<u8>> {
-    let list_ref = Reference::parse_normalized(&list.name).map_err(|e| CliError::failed(e.to_string()))?;
     let mut index = list.index.clone();
-    index.manifests = docker_order(list).into_iter().map(|i| list.index.manifests[i].clone()).collect();
+    index.manifests = docker_order(list)
+        .into_iter()
+        .map(|i| list.index.manifests[i].clone())
+        .collect();
     if let Some(prefix) = check_domain {
+        let list_ref =
+            Reference::parse_normalized(&list.name).map_err(|e| CliError::failed(e.to_string()))?;
         for i in docker_order(list) {
             if let Some(src) = list.sources[i].as_deref() {
                 if let Ok(r) = Reference::parse_normalized(src) {
@@ -52,7 +56,10 @@ pub fn list_bytes(list: &LocalList, check_domain: Option<&str>) -> CliResult<Vec
             }
         }
     }
-    Ok(serialize::docker_bytes(&index, list.index.media_type.as_deref()))
+    Ok(serialize::docker_bytes(
+        &index,
+        list.index.media_type.as_deref(),
+    ))
 }
 
 #[derive(Serialize)]
@@ -92,7 +99,10 @@ pub fn image_manifest_json(reference: &str, descriptor: &Descriptor, raw: &[u8])
 fn entry_ref(list: &LocalList, i: usize) -> String {
     list.sources[i].clone().unwrap_or_else(|| {
         let name = list.name.split('@').next().unwrap_or(&list.name);
-        let repo = name.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(name, |(r, _)| r);
+        let repo = name
+            .rsplit_once(':')
+            .filter(|(_, t)| !t.contains('/'))
+            .map_or(name, |(r, _)| r);
         format!("{repo}@{}", list.index.manifests[i].digest)
     })
 }
@@ -102,7 +112,9 @@ pub fn list_verbose(store: &Store, list: &LocalList) -> CliResult<Vec<u8>> {
     let mut compact = b"[".to_vec();
     for (n, i) in docker_order(list).into_iter().enumerate() {
         let d = &list.index.manifests[i];
-        let raw = store.read_blob(&list.name, &d.digest).map_err(|e| CliError::failed(e.0))?;
+        let raw = store
+            .read_blob(&list.name, &d.digest)
+            .map_err(|e| CliError::failed(e.0))?;
         if n > 0 {
             compact.push(b',');
         }
@@ -118,9 +130,15 @@ pub fn list_verbose(store: &Store, list: &LocalList) -> CliResult<Vec<u8>> {
 /// manifest re-indented with tabs; with `-v` the entry's ImageManifest.
 pub fn entry(store: &Store, list: &LocalList, i: usize, verbose: bool) -> CliResult<Vec<u8>> {
     let d = &list.index.manifests[i];
-    let raw = store.read_blob(&list.name, &d.digest).map_err(|e| CliError::failed(e.0))?;
+    let raw = store
+        .read_blob(&list.name, &d.digest)
+        .map_err(|e| CliError::failed(e.0))?;
     let mut out = if verbose {
-        indent::reformat(&image_manifest_json(&entry_ref(list, i), d, &raw), "\t", false)
+        indent::reformat(
+            &image_manifest_json(&entry_ref(list, i), d, &raw),
+            "\t",
+            false,
+        )
     } else {
         indent::reformat(&indent::reformat(&raw, "", true), "\t", false)
     };

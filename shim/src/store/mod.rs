@@ -101,6 +101,7 @@ impl Store {
         Ok(Store { root })
     }
 
+    #[cfg(test)]
     pub fn at(root: impl Into<PathBuf>) -> Store {
         Store { root: root.into() }
     }
@@ -198,10 +199,6 @@ impl Store {
             .verify(&bytes)
             .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
         Ok(bytes)
-    }
-
-    pub fn has_blob(&self, name: &str, digest: &Digest) -> bool {
-        blob_path(&self.dir(name), digest).is_file()
     }
 
     /// Writes `list` and `blobs` (member manifests and configs not stored yet). The caller holds
@@ -356,12 +353,20 @@ fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
         .join(digest.encoded())
 }
 
-fn unique() -> String {
+/// A name part no other writer uses at the same time: process id, a per-process counter
+/// (threads of one run write blobs in parallel) and the clock's nanoseconds.
+pub fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{}-{nanos}", std::process::id())
+    format!(
+        "{}-{}-{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Writes `bytes` to a hidden temp file beside `path`, syncs it, and renames it over `path`.

@@ -1,0 +1,235 @@
+//! `inspect [LIST] IMAGE`: a local list first, then the registry, as docker does; `--raw` prints
+//! the exact bytes a push would send, `--platform` what is really inside one architecture.
+
+use manifold_engine::json::indent;
+use manifold_engine::model::{AnyDocument, ImageManifest};
+use manifold_engine::{platform, serialize};
+
+use super::context::Context;
+use crate::cli::InspectArgs;
+use crate::error::{CliError, CliResult};
+use crate::output::{self, docker, podman};
+use crate::personality::Personality;
+use crate::source::Remote;
+use crate::store::{LocalList, Store};
+
+pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> CliResult {
+    if let [list_raw, image] = args.refs.as_slice() {
+        return entry(ctx, list_raw, image, args.verbose);
+    }
+    let raw = &args.refs[0];
+    if let Some((path, tag)) = crate::layout::parse_spec(raw) {
+        return layout_document(&path, tag.as_deref(), args.raw);
+    }
+    // A name that is not a valid list reference can still not be a local list; go remote.
+    let local = match ctx.list_name(raw) {
+        Ok(name) => ctx.store.load(&name).ok().flatten(),
+        Err(_) => None,
+    };
+    match local {
+        Some(list) => local_list(ctx, &list, args),
+        // pack's inspect shows local lists only.
+        None if ctx.personality == Personality::Pack => Err(ctx.no_such_list(raw, raw)),
+        None => match (&args.platform, remote) {
+            (Some(p), Some(remote)) => remote_platform_view(raw, p, remote),
+            _ => super::inspect_remote::run(args, raw),
+        },
+    }
+}
+
+fn local_list(ctx: &Context, list: &LocalList, args: &InspectArgs) -> CliResult {
+    if let Some(p) = &args.platform {
+        return platform_view(&ctx.store, list, p);
+    }
+    let bytes = if args.raw {
+        push_bytes(ctx.personality, list)?
+    } else {
+        match ctx.personality {
+            Personality::Docker if args.verbose => docker::list_verbose(&ctx.store, list)?,
+            Personality::Docker => {
+                let mut b =
+                    docker::list_bytes(list, Some("failed to assemble ManifestDescriptor: "))?;
+                b.push(b'\n');
+                b
+            }
+            Personality::Podman => podman::inspect_bytes(&list.index),
+            Personality::Pack => {
+                let mut b = indent::reformat(&push_bytes(Personality::Pack, list)?, "  ", false);
+                b.push(b'\n');
+                b
+            }
+        }
+    };
+    output::print_bytes(&bytes)
+}
+
+/// The bytes a push of this list sends, as the personality writes lists.
+pub fn push_bytes(personality: Personality, list: &LocalList) -> CliResult<Vec<u8>> {
+    Ok(match personality {
+        Personality::Docker => docker::list_bytes(list, None)?,
+        Personality::Podman | Personality::Pack => {
+            let mut index = list.index.clone();
+            index.media_type = Some(podman::media_type_of(&list.index).to_string());
+            serialize::oci_bytes(&index)
+        }
+    })
+}
+
+/// `inspect oci:PATH[:TAG]`: the document the layout holds under that tag, exact with `--raw`.
+fn layout_document(path: &std::path::Path, tag: Option<&str>, raw: bool) -> CliResult {
+    let layout = crate::layout::Layout::open(path)?;
+    let bytes = layout.read_blob(&layout.resolve(tag)?.digest)?;
+    if raw {
+        return output::print_bytes(&bytes);
+    }
+    let mut out = indent::reformat(&bytes, "   ", false);
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    output::print_bytes(&out)
+}
+
+fn entry(ctx: &Context, list_raw: &str, image: &str, verbose: bool) -> CliResult {
+    let not_found = || {
+        let shown = manifold_engine::reference::Reference::parse_docker(image)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|_| image.to_string());
+        CliError::failed(format!("No such manifest: {shown}"))
+    };
+    let name = ctx.list_name(list_raw)?;
+    let list = ctx
+        .store
+        .load(&name)
+        .map_err(|e| CliError::failed(e.0))?
+        .ok_or_else(not_found)?;
+    let wanted = manifold_engine::reference::Reference::parse_docker(image)
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| image.to_string());
+    let i = list
+        .sources
+        .iter()
+        .position(|s| s.as_deref() == Some(wanted.as_str()))
+        .or_else(|| manifold_engine::ops::find_entry(&list.index, image).ok())
+        .ok_or_else(not_found)?;
+    output::print_bytes(&docker::entry(&ctx.store, &list, i, verbose)?)
+}
+
+/// `--platform P`: the entry for P, its image manifest, and a summary of its config.
+fn platform_view(store: &Store, list: &LocalList, wanted: &str) -> CliResult {
+    let fetch = |d: &manifold_engine::Digest| {
+        store
+            .read_blob(&list.name, d)
+            .map_err(|e| CliError::failed(e.0))
+    };
+    let out = platform_entry(&list.name, &list.index, wanted, &fetch, &fetch)?;
+    output::print_bytes(&out)
+}
+
+/// `inspect --platform P REF` of a registry's list: the same view, fetched.
+fn remote_platform_view(raw_ref: &str, wanted: &str, remote: &dyn Remote) -> CliResult {
+    let r = manifold_engine::reference::Reference::parse_docker(raw_ref)
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let (bytes, ct) = remote.get_manifest(&r)?;
+    let index = match AnyDocument::parse(bytes, ct.as_deref())
+        .map_err(|e| CliError::failed(format!("{r}: {e}")))?
+    {
+        AnyDocument::Index(doc) => doc.value,
+        AnyDocument::Manifest(_) => {
+            return Err(CliError::failed(format!(
+                "{r} is a single image, not a list; inspect it without --platform"
+            )))
+        }
+    };
+    let manifest = |d: &manifold_engine::Digest| {
+        remote
+            .get_manifest(&r.with_digest(d.clone()))
+            .map(|(b, _)| b)
+    };
+    let blob = |d: &manifold_engine::Digest| remote.get_blob(&r, d);
+    let out = platform_entry(&r.to_string(), &index, wanted, &manifest, &blob)?;
+    output::print_bytes(&out)
+}
+
+type Fetch<'a> = dyn Fn(&manifold_engine::Digest) -> CliResult<Vec<u8>> + 'a;
+
+/// The entry of `index` for `wanted`, with its manifest and a summary of its config.
+fn platform_entry(
+    name: &str,
+    index: &manifold_engine::ImageIndex,
+    wanted: &str,
+    manifest: &Fetch,
+    blob: &Fetch,
+) -> CliResult<Vec<u8>> {
+    let p = platform::parse(wanted)
+        .map_err(|e| CliError::usage(format!("--platform {wanted}: {e}")))?;
+    let candidates: Vec<_> = index
+        .manifests
+        .iter()
+        .map(|d| {
+            if platform::is_attestation(d) {
+                None
+            } else {
+                d.platform.as_ref()
+            }
+        })
+        .collect();
+    let i = platform::best_match(&p, &candidates).ok_or_else(|| {
+        let have: Vec<String> = index
+            .manifests
+            .iter()
+            .filter_map(|d| d.platform.as_ref().map(|p| p.display()))
+            .collect();
+        CliError::failed(format!(
+            "{name} has no entry for {}; it has: {}",
+            p.display(),
+            have.join(", ")
+        ))
+    })?;
+    let d = &index.manifests[i];
+    let raw = manifest(&d.digest)?;
+    let mut view = serde_json::Map::new();
+    view.insert(
+        "descriptor".into(),
+        serde_json::to_value(d).expect("descriptor serialises"),
+    );
+    if let Ok(AnyDocument::Manifest(m)) = AnyDocument::parse(raw.clone(), Some(&d.media_type)) {
+        view.insert(
+            "manifest".into(),
+            serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null),
+        );
+        view.insert("summary".into(), summary(blob, &m.value));
+    }
+    let mut out = manifold_engine::json::go::to_vec(&serde_json::Value::Object(view), "  ");
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn summary(blob: &Fetch, m: &ImageManifest) -> serde_json::Value {
+    let layers: u64 = m.layers.iter().map(|l| l.size).sum();
+    let mut s = serde_json::json!({ "layers": m.layers.len(), "layersSize": layers });
+    if let Ok(cfg) = blob(&m.config.digest) {
+        if let Ok(serde_json::Value::Object(c)) = serde_json::from_slice::<serde_json::Value>(&cfg)
+        {
+            for k in [
+                "architecture",
+                "os",
+                "variant",
+                "os.version",
+                "created",
+                "author",
+            ] {
+                if let Some(v) = c.get(k) {
+                    s[k] = v.clone();
+                }
+            }
+            if let Some(serde_json::Value::Object(inner)) = c.get("config") {
+                for k in ["Entrypoint", "Cmd", "User", "WorkingDir"] {
+                    if let Some(v) = inner.get(k).filter(|v| !v.is_null()) {
+                        s[k.to_ascii_lowercase()] = v.clone();
+                    }
+                }
+            }
+        }
+    }
+    s
+}

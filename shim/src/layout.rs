@@ -1,0 +1,290 @@
+//! OCI image layout folders as sources and destinations (`oci:PATH[:TAG]`, skopeo's spelling):
+//! an image or index is found by its `org.opencontainers.image.ref.name` in `index.json`, blobs
+//! are read verified and written atomically.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use manifold_engine::model::{Annotations, Descriptor, Document, ImageIndex};
+use manifold_engine::{media_type, serialize, Digest};
+
+use crate::error::{CliError, CliResult};
+use crate::store::write_atomic;
+
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// `oci:PATH[:TAG]` split into the folder and the tag (none when absent). `oci:PATH@DIGEST`
+/// (how entries taken from a layout's index record their source) gives the folder alone.
+pub fn parse_spec(spec: &str) -> Option<(PathBuf, Option<String>)> {
+    let rest = spec.strip_prefix("oci:")?;
+    if rest.is_empty() {
+        return None;
+    }
+    if let Some((path, digest)) = rest.rsplit_once('@') {
+        if manifold_engine::Digest::parse(digest).is_ok() && !path.is_empty() {
+            return Some((PathBuf::from(path), None));
+        }
+    }
+    match rest.rsplit_once(':') {
+        Some((path, tag)) if !tag.is_empty() && !tag.contains('/') && !path.is_empty() => {
+            Some((PathBuf::from(path), Some(tag.to_string())))
+        }
+        _ => Some((PathBuf::from(rest), None)),
+    }
+}
+
+pub struct Layout {
+    dir: PathBuf,
+}
+
+impl Layout {
+    /// An existing layout; the error says what is missing.
+    pub fn open(dir: &Path) -> CliResult<Layout> {
+        if !dir.join("oci-layout").is_file() || !dir.join("index.json").is_file() {
+            return Err(CliError::failed(format!(
+                "{}: not an OCI image layout (no oci-layout or index.json file); give a folder made by an OCI tool, or push to it to create one",
+                dir.display()
+            )));
+        }
+        Ok(Layout {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Opens the layout, creating an empty one when the folder does not exist or is empty.
+    pub fn open_or_create(dir: &Path) -> CliResult<Layout> {
+        let empty = fs::read_dir(dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(true);
+        if empty {
+            fs::create_dir_all(dir.join("blobs/sha256"))
+                .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+            write_atomic(
+                &dir.join("oci-layout"),
+                br#"{"imageLayoutVersion":"1.0.0"}"#,
+            )
+            .map_err(|e| CliError::failed(e.0))?;
+            let index = ImageIndex::new(media_type::OCI_INDEX);
+            write_atomic(&dir.join("index.json"), &serialize::oci_bytes(&index))
+                .map_err(|e| CliError::failed(e.0))?;
+        }
+        Layout::open(dir)
+    }
+
+    pub fn index(&self) -> CliResult<ImageIndex> {
+        let path = self.dir.join("index.json");
+        let bytes = fs::read(&path)
+            .map_err(|e| CliError::failed(format!("cannot read {}: {e}", path.display())))?;
+        let doc: Document<ImageIndex> = Document::parse(bytes)
+            .map_err(|e| CliError::failed(format!("{}: not a valid index: {e}", path.display())))?;
+        Ok(doc.value)
+    }
+
+    /// The descriptor `tag` names; without a tag, the only entry (or the one tagged `latest`).
+    pub fn resolve(&self, tag: Option<&str>) -> CliResult<Descriptor> {
+        let index = self.index()?;
+        let named = |t: &str| {
+            index.manifests.iter().find(|d| {
+                d.annotations
+                    .as_ref()
+                    .and_then(|a| a.get(REF_NAME))
+                    .map(String::as_str)
+                    == Some(t)
+            })
+        };
+        let tags = || {
+            let t: Vec<&str> = index
+                .manifests
+                .iter()
+                .filter_map(|d| d.annotations.as_ref()?.get(REF_NAME).map(String::as_str))
+                .collect();
+            if t.is_empty() {
+                "it has no tagged entries".to_string()
+            } else {
+                format!("its tags are: {}", t.join(", "))
+            }
+        };
+        match tag {
+            Some(t) => named(t).cloned().ok_or_else(|| {
+                CliError::failed(format!(
+                    "{}: no image tagged {t:?}; {}",
+                    self.dir.display(),
+                    tags()
+                ))
+            }),
+            None => match index.manifests.as_slice() {
+                [only] => Ok(only.clone()),
+                _ => named("latest").cloned().ok_or_else(|| {
+                    CliError::failed(format!(
+                        "{}: holds {} images; name one as oci:{}:TAG ({})",
+                        self.dir.display(),
+                        index.manifests.len(),
+                        self.dir.display(),
+                        tags()
+                    ))
+                }),
+            },
+        }
+    }
+
+    fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.dir
+            .join("blobs")
+            .join(digest.algorithm_str())
+            .join(digest.encoded())
+    }
+
+    pub fn has_blob(&self, digest: &Digest) -> bool {
+        self.blob_path(digest).is_file()
+    }
+
+    /// A blob's bytes, verified against its digest.
+    pub fn read_blob(&self, digest: &Digest) -> CliResult<Vec<u8>> {
+        let path = self.blob_path(digest);
+        let bytes = fs::read(&path).map_err(|e| {
+            CliError::failed(format!(
+                "{}: blob {digest} missing: {e}",
+                self.dir.display()
+            ))
+        })?;
+        digest
+            .verify(&bytes)
+            .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+        Ok(bytes)
+    }
+
+    /// Stores `bytes` under their sha256 (no-op when present).
+    pub fn write_blob(&self, bytes: &[u8]) -> CliResult<Digest> {
+        let digest = Digest::sha256(bytes);
+        let path = self.blob_path(&digest);
+        if !path.is_file() {
+            write_atomic(&path, bytes).map_err(|e| CliError::failed(e.0))?;
+        }
+        Ok(digest)
+    }
+
+    /// Writes a blob produced by `fill` (streamed, never whole in memory) into a hidden temp file,
+    /// checks its digest, and renames it into place.
+    pub fn write_blob_with(
+        &self,
+        digest: &Digest,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> CliResult<()>,
+    ) -> CliResult<()> {
+        let path = self.blob_path(digest);
+        if path.is_file() {
+            return Ok(());
+        }
+        let dir = path.parent().expect("blob paths have a parent");
+        fs::create_dir_all(dir)
+            .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+        let tmp = dir.join(format!(".tmp-{}", crate::store::unique()));
+        let result = (|| {
+            let file = fs::File::create(&tmp)
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+            let mut w = HashingWriter {
+                inner: std::io::BufWriter::new(file),
+                hasher: manifold_engine::digest::Hasher::new(&digest.algorithm()),
+            };
+            fill(&mut w)?;
+            let file = w
+                .inner
+                .into_inner()
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+            file.sync_all()
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+            if let Some(h) = w.hasher {
+                let got = h.finish();
+                if &got != digest {
+                    return Err(CliError::failed(format!(
+                        "blob digest mismatch: expected {digest}, got {got}"
+                    )));
+                }
+            }
+            fs::rename(&tmp, &path)
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Points `tag` at `desc` in index.json (replacing what the tag named before).
+    pub fn tag(&self, desc: &Descriptor, tag: &str) -> CliResult<()> {
+        let mut index = self.index()?;
+        index.manifests.retain(|d| {
+            d.annotations
+                .as_ref()
+                .and_then(|a| a.get(REF_NAME))
+                .map(String::as_str)
+                != Some(tag)
+        });
+        let mut d = desc.clone();
+        d.platform = None;
+        let mut a = Annotations::new();
+        a.insert(REF_NAME.to_string(), tag.to_string());
+        d.annotations = Some(a);
+        index.manifests.push(d);
+        write_atomic(&self.dir.join("index.json"), &serialize::oci_bytes(&index))
+            .map_err(|e| CliError::failed(e.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_split_path_and_tag() {
+        assert_eq!(parse_spec("oci:dir"), Some((PathBuf::from("dir"), None)));
+        assert_eq!(
+            parse_spec("oci:a/b:v1"),
+            Some((PathBuf::from("a/b"), Some("v1".into())))
+        );
+        assert_eq!(
+            parse_spec("oci:./x:y/z"),
+            Some((PathBuf::from("./x:y/z"), None))
+        );
+        assert_eq!(parse_spec("oci:"), None);
+        assert_eq!(parse_spec("docker.io/x"), None);
+    }
+
+    #[test]
+    fn write_tag_resolve_round_trip() {
+        let dir = std::env::temp_dir().join(format!("manifold-layout-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let l = Layout::open_or_create(&dir).unwrap();
+        let body = br#"{"schemaVersion":2}"#;
+        let digest = l.write_blob(body).unwrap();
+        let d = Descriptor::new(media_type::OCI_MANIFEST, digest.clone(), body.len() as u64);
+        l.tag(&d, "v1").unwrap();
+        assert_eq!(l.resolve(Some("v1")).unwrap().digest, digest);
+        assert_eq!(l.resolve(None).unwrap().digest, digest);
+        assert!(l
+            .resolve(Some("v2"))
+            .unwrap_err()
+            .message
+            .contains("its tags are: v1"));
+        assert_eq!(l.read_blob(&digest).unwrap(), body);
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+struct HashingWriter<W: std::io::Write> {
+    inner: W,
+    hasher: Option<manifold_engine::digest::Hasher>,
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,238 @@
+//! Where images come from: a registry or an OCI layout folder. Commands resolve each IMAGE
+//! argument to entries (descriptor + the blobs the local store keeps) through here; which
+//! children of an index to take is the engine's decision (`ops::select`).
+
+use manifold_engine::model::{AnyDocument, Descriptor};
+use manifold_engine::ops::{self, Selected, Selection};
+use manifold_engine::reference::Reference;
+use manifold_engine::{media_type, Digest};
+
+use crate::error::{CliError, CliResult};
+use crate::layout::{self, Layout};
+
+/// What commands need of registries; the registry client provides it. References name a
+/// repository (their tag or digest is ignored) unless said otherwise.
+pub trait Remote: Sync {
+    /// The manifest or index `reference` names (tag or digest), verified, with its Content-Type.
+    fn get_manifest(&self, reference: &Reference) -> CliResult<(Vec<u8>, Option<String>)>;
+    /// A small blob (a config), verified.
+    fn get_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<Vec<u8>>;
+    /// True when the repository holds the blob.
+    fn has_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<bool>;
+    /// Cross-repository mount from `from_path` on the same registry: `Ok(None)` when mounted,
+    /// `Ok(Some(upload session))` when the registry started an upload instead.
+    fn mount_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        from_path: &str,
+    ) -> CliResult<Option<String>>;
+    /// Uploads a blob from a reader (streamed), optionally into an open upload session.
+    fn upload_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        size: u64,
+        data: &mut dyn std::io::Read,
+        session: Option<String>,
+    ) -> CliResult<()>;
+    /// Streams a blob from one repository (any registry) into another, verified.
+    fn copy_blob(
+        &self,
+        from: &Reference,
+        to: &Reference,
+        digest: &Digest,
+        size: u64,
+    ) -> CliResult<()>;
+    /// Streams a blob into a writer, verified; returns its size.
+    fn stream_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        out: &mut dyn std::io::Write,
+    ) -> CliResult<u64>;
+    /// PUTs exact bytes at a tag or digest; returns the registry's digest of them.
+    fn put_manifest(
+        &self,
+        repository: &Reference,
+        tag_or_digest: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> CliResult<Digest>;
+}
+
+/// Where one IMAGE argument points.
+#[derive(Clone, Debug)]
+pub enum Location {
+    Registry(Reference),
+    Layout(std::path::PathBuf, Option<String>),
+}
+
+impl Location {
+    /// `oci:PATH[:TAG]` or a registry reference (docker's normalisation, `:latest` added).
+    pub fn parse(arg: &str) -> Result<Location, manifold_engine::reference::ReferenceError> {
+        if let Some((path, tag)) = layout::parse_spec(arg) {
+            return Ok(Location::Layout(path, tag));
+        }
+        Reference::parse_docker(arg).map(Location::Registry)
+    }
+
+    /// What an entry records as its source: the normalised reference, or the `oci:` spec.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Registry(r) => r.to_string(),
+            Location::Layout(p, Some(t)) => format!("oci:{}:{t}", p.display()),
+            Location::Layout(p, None) => format!("oci:{}", p.display()),
+        }
+    }
+
+    /// The source of a child of this location's index, for `Ref` and for push's mounts.
+    fn child(&self, digest: &Digest) -> String {
+        match self {
+            Location::Registry(r) => r.with_digest(digest.clone()).to_string(),
+            Location::Layout(p, _) => format!("oci:{}@{digest}", p.display()),
+        }
+    }
+}
+
+/// An entry to add: its descriptor, where it came from, and the blobs to keep locally (the
+/// entry's manifest, and its config when it is an image).
+pub struct NewEntry {
+    pub descriptor: Descriptor,
+    pub source: String,
+    pub blobs: Vec<(Digest, Vec<u8>)>,
+}
+
+struct Fetcher<'a> {
+    location: &'a Location,
+    remote: Option<&'a dyn Remote>,
+    layout: Option<Layout>,
+}
+
+impl Fetcher<'_> {
+    fn manifest(&self, digest: Option<&Digest>) -> CliResult<(Vec<u8>, Option<String>)> {
+        match (self.location, &self.layout) {
+            (Location::Registry(r), _) => {
+                let r = match digest {
+                    Some(d) => r.with_digest(d.clone()),
+                    None => r.clone(),
+                };
+                self.remote
+                    .ok_or_else(|| CliError::failed("no registry client"))?
+                    .get_manifest(&r)
+            }
+            (Location::Layout(_, tag), Some(l)) => {
+                let d = match digest {
+                    Some(d) => d.clone(),
+                    None => l.resolve(tag.as_deref())?.digest,
+                };
+                Ok((l.read_blob(&d)?, None))
+            }
+            _ => unreachable!("a layout location always has its layout open"),
+        }
+    }
+
+    fn blob(&self, digest: &Digest) -> CliResult<Vec<u8>> {
+        match (self.location, &self.layout) {
+            (Location::Registry(r), _) => self
+                .remote
+                .ok_or_else(|| CliError::failed("no registry client"))?
+                .get_blob(r, digest),
+            (_, Some(l)) => l.read_blob(digest),
+            _ => unreachable!("a layout location always has its layout open"),
+        }
+    }
+
+    /// An image manifest as an entry: platform from its config, as docker reads it.
+    fn image_entry(
+        &self,
+        raw: Vec<u8>,
+        doc: &AnyDocument,
+        index_desc: Option<&Descriptor>,
+        source: String,
+    ) -> CliResult<NewEntry> {
+        let AnyDocument::Manifest(m) = doc else {
+            unreachable!("called for manifests")
+        };
+        let mut descriptor = Descriptor::new(doc.media_type(), m.digest.clone(), raw.len() as u64);
+        let mut blobs = vec![(m.digest.clone(), raw)];
+        if let Some(desc) = index_desc {
+            // A child of an index: the index's descriptor (platform, annotations) is the truth.
+            descriptor = desc.clone();
+        }
+        if media_type::is_config(&m.value.config.media_type) {
+            let config = self.blob(&m.value.config.digest)?;
+            if descriptor.platform.is_none() {
+                let p = ops::platform_from_config(&config)
+                    .map_err(|e| CliError::failed(format!("{source}: {e}")))?;
+                descriptor.platform = Some(p);
+            }
+            blobs.push((m.value.config.digest.clone(), config));
+        }
+        Ok(NewEntry {
+            descriptor,
+            source,
+            blobs,
+        })
+    }
+}
+
+/// Resolves one IMAGE argument to the entries to add.
+pub fn resolve(
+    location: &Location,
+    remote: Option<&dyn Remote>,
+    selection: &Selection,
+) -> CliResult<Vec<NewEntry>> {
+    let layout = match location {
+        Location::Layout(p, _) => Some(Layout::open(p)?),
+        Location::Registry(_) => None,
+    };
+    let f = Fetcher {
+        location,
+        remote,
+        layout,
+    };
+    let (raw, content_type) = f.manifest(None)?;
+    let shown = location.display();
+    let doc = AnyDocument::parse(raw.clone(), content_type.as_deref())
+        .map_err(|e| CliError::failed(format!("{shown}: {e}")))?;
+    match &doc {
+        AnyDocument::Manifest(_) => Ok(vec![f.image_entry(raw, &doc, None, shown)?]),
+        AnyDocument::Index(index) => {
+            match ops::select(&shown, &index.value, selection).map_err(|e| CliError::failed(e.0))? {
+                Selected::Itself => {
+                    let descriptor =
+                        Descriptor::new(doc.media_type(), index.digest.clone(), raw.len() as u64);
+                    Ok(vec![NewEntry {
+                        descriptor,
+                        source: shown,
+                        blobs: vec![(index.digest.clone(), raw)],
+                    }])
+                }
+                Selected::Entries(children) => children
+                    .into_iter()
+                    .map(|i| {
+                        let child = &index.value.manifests[i];
+                        let (child_raw, ct) = f.manifest(Some(&child.digest))?;
+                        let source = location.child(&child.digest);
+                        let child_doc = AnyDocument::parse(
+                            child_raw.clone(),
+                            ct.as_deref().or(Some(&child.media_type)),
+                        )
+                        .map_err(|e| CliError::failed(format!("{source}: {e}")))?;
+                        match child_doc {
+                            AnyDocument::Manifest(_) => {
+                                f.image_entry(child_raw, &child_doc, Some(child), source)
+                            }
+                            AnyDocument::Index(_) => Ok(NewEntry {
+                                descriptor: child.clone(),
+                                source,
+                                blobs: vec![(child.digest.clone(), child_raw)],
+                            }),
+                        }
+                    })
+                    .collect(),
+            }
+        }
+    }
+}
