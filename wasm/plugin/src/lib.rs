@@ -15,6 +15,9 @@ use exports::manifold::engine::validator::{
 use manifold_engine::validate;
 use manifold_wasm::api;
 
+// Natively (`cargo build --workspace`) the crate only type-checks: the component's export
+// names (`manifold:engine/validator@0.1.0#validate`) are not valid symbols for native linkers.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Component;
 
 fn error_info(e: api::ErrorInfo) -> ErrorInfo {
@@ -24,8 +27,8 @@ fn error_info(e: api::ErrorInfo) -> ErrorInfo {
     }
 }
 
-/// The WIT report of an engine report (public for hosts that want the same conversion).
-pub fn report(r: validate::Report) -> Report {
+/// The WIT report of an engine report.
+fn report(r: validate::Report) -> Report {
     Report {
         valid: r.valid,
         kind: r.kind.to_string(),
@@ -99,4 +102,5 @@ impl Guest for Component {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 export!(Component);
