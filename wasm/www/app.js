@@ -113,8 +113,8 @@
       // data-label names each cell in the phone layout, where rows become cards.
       const row = el('tr', { class: attestation ? 'attestation' : '' },
         el('td', { 'data-label': '#' }, String(i)),
-        el('td', { 'data-label': 'os' }, p ? p.os : '—'),
-        el('td', { 'data-label': 'architecture' }, p ? p.architecture : '—'),
+        el('td', { 'data-label': 'os' }, p ? p.os || '(empty)' : '—'),
+        el('td', { 'data-label': 'architecture' }, p ? p.architecture || '(empty)' : '—'),
         el('td', { 'data-label': 'variant' }, (p && p.variant) || ''),
         el('td', { 'data-label': 'os.version' }, (p && p.osVersion) || ''),
         el('td', { class: 'annotations', 'data-label': 'annotations' }, ...noteText.flatMap((t, j) => (j ? [el('br'), t] : [t]))),
