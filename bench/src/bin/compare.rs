@@ -251,6 +251,48 @@ impl Log {
     }
 }
 
+/// The registry process's CPU time (user + system), to show how much of a run's wall time the
+/// registry itself needs: on a loaded 2-core machine it is the floor of every tool.
+struct RegistryCpu {
+    stat: Option<PathBuf>,
+    tick_ms: f64,
+}
+
+impl RegistryCpu {
+    fn find(reg: &Registry) -> RegistryCpu {
+        let dir = reg.dir.path().to_string_lossy().into_owned();
+        let stat = fs::read_dir("/proc").ok().and_then(|rd| {
+            rd.flatten().find_map(|e| {
+                let cmd = fs::read(e.path().join("cmdline")).ok()?;
+                let cmd = String::from_utf8_lossy(&cmd);
+                (cmd.contains("serve") && cmd.contains(&dir)).then(|| e.path().join("stat"))
+            })
+        });
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        RegistryCpu {
+            stat,
+            tick_ms: 1000.0 / hz,
+        }
+    }
+
+    /// CPU milliseconds used so far (clock-tick resolution), or 0 when unknown.
+    fn ms(&self) -> f64 {
+        let Some(text) = self.stat.as_ref().and_then(|p| fs::read_to_string(p).ok()) else {
+            return 0.0;
+        };
+        // fields after the parenthesised command name: state is field 3, utime 14, stime 15
+        let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let tick = |i: usize| {
+            f.get(i - 3)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (tick(14) + tick(15)) * self.tick_ms
+    }
+}
+
 /// What the requests of one run were.
 #[derive(Clone, Debug, Default)]
 struct Requests {
@@ -304,6 +346,8 @@ struct Sample {
     ms: f64,
     rss_kb: u64,
     req: Requests,
+    /// The registry's CPU time during the run.
+    registry_ms: f64,
 }
 
 /// A tool's throw-away environment (HOME, DOCKER_CONFIG, podman's config files).
@@ -615,6 +659,8 @@ struct Stats {
     min_ms: f64,
     max_ms: f64,
     rss_mib: f64,
+    /// Median registry CPU ms during the run.
+    registry_ms: f64,
     /// The request counts seen (one value when every run made the same requests).
     requests: Vec<usize>,
     pings: usize,
@@ -632,6 +678,7 @@ fn stats(samples: &[Sample]) -> Stats {
         min_ms: ms.iter().cloned().fold(f64::INFINITY, f64::min),
         max_ms: ms.iter().cloned().fold(0.0, f64::max),
         rss_mib: median(samples.iter().map(|s| s.rss_kb as f64 / 1024.0).collect()),
+        registry_ms: median(samples.iter().map(|s| s.registry_ms).collect()),
         requests,
         pings: samples.iter().map(|s| s.req.pings).max().unwrap_or(0),
         repeats: samples.iter().map(|s| s.req.repeats).max().unwrap_or(0),
@@ -692,6 +739,12 @@ fn main() {
     }
     let floor_env = ToolEnv::new(Tool::Floor, curl.clone(), &host);
     let mut log = Log::new(&reg);
+    let reg_cpu = RegistryCpu::find(&reg);
+    if reg_cpu.stat.is_none() {
+        eprintln!(
+            "note: the registry process was not found in /proc; its CPU time is not reported"
+        );
+    }
     let mut results: Results = BTreeMap::new();
 
     // Start-up: --version, alternating.
@@ -709,6 +762,7 @@ fn main() {
                         ms: r.wall.as_secs_f64() * 1e3,
                         rss_kb: r.rss_kb,
                         req: Requests::default(),
+                        registry_ms: 0.0,
                     });
             }
         }
@@ -760,8 +814,10 @@ fn main() {
                         (Op::Startup, _) => unreachable!(),
                     };
                     log.mark();
+                    let cpu0 = reg_cpu.ms();
                     let r = run_timed(&mut te.command(&cmd_args), &te.scratch());
                     let req = analyse(&log.since_mark());
+                    let registry_ms = reg_cpu.ms() - cpu0;
                     assert!(
                         r.code == 0,
                         "N={n} {} {}: exit {}\n{}{}",
@@ -779,6 +835,7 @@ fn main() {
                             ms: r.wall.as_secs_f64() * 1e3,
                             rss_kb: r.rss_kb,
                             req,
+                            registry_ms,
                         });
                     }
                 }
@@ -957,9 +1014,12 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
     let _ = writeln!(o, "## Operations\n");
     let _ = writeln!(
         o,
-        "| N | operation | tool | median ms | min ms | max ms | ratio to docker | requests | GET /v2/ | repeated GET/HEAD | peak RSS MiB |"
+        "| N | operation | tool | median ms | min ms | max ms | ratio to docker | requests | GET /v2/ | repeated GET/HEAD | peak RSS MiB | registry CPU ms |"
     );
-    let _ = writeln!(o, "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for &n in &args.sizes {
         for op in [Op::Create, Op::PushCross, Op::InspectRemote] {
             let docker = get(results, n, op, Tool::Docker);
@@ -977,7 +1037,7 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
                 };
                 let _ = writeln!(
                     o,
-                    "| {n} | {} | {} | {:.1} | {:.1} | {:.1} | {r} | {} | {} | {} | {:.1} |",
+                    "| {n} | {} | {} | {:.1} | {:.1} | {:.1} | {r} | {} | {} | {} | {:.1} | {:.0} |",
                     op.name(),
                     tool.name(),
                     s.median_ms,
@@ -986,7 +1046,8 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
                     reqs(&s),
                     s.pings,
                     s.repeats,
-                    s.rss_mib
+                    s.rss_mib,
+                    s.registry_ms
                 );
             }
         }
@@ -1015,6 +1076,41 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
             ratio(m.median_ms, f.median_ms),
             d.map_or("–".into(), |d| ratio(d.median_ms, f.median_ms))
         );
+    }
+
+    // Where the time goes: the registry's own CPU time bounds every client.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let _ = writeln!(o, "\n## Where the time goes\n");
+    let _ = writeln!(
+        o,
+        "The registry's CPU time during each manifold run (from /proc, 10 ms ticks), and the wall time no client making the same requests can beat on this machine: registry CPU / {cores} cores. The last column is the best manifold/docker ratio that bound allows.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| N | operation | manifold ms | registry CPU ms | per request ms | bound ms (CPU / cores) | docker ms | best possible ratio |"
+    );
+    let _ = writeln!(o, "|---:|---|---:|---:|---:|---:|---:|---:|");
+    for &n in &args.sizes {
+        for op in [Op::Create, Op::PushCross, Op::InspectRemote] {
+            let Some(m) = get(results, n, op, Tool::Manifold) else {
+                continue;
+            };
+            let d = get(results, n, op, Tool::Docker);
+            let per = m.registry_ms / (*m.requests.last().unwrap_or(&1)).max(1) as f64;
+            let _ = writeln!(
+                o,
+                "| {n} | {} | {:.1} | {:.0} | {:.2} | {:.0} | {} | {} |",
+                op.name(),
+                m.median_ms,
+                m.registry_ms,
+                per,
+                m.registry_ms / cores,
+                d.as_ref()
+                    .map_or("–".into(), |d| format!("{:.1}", d.median_ms)),
+                d.as_ref()
+                    .map_or("–".into(), |d| ratio(m.registry_ms / cores, d.median_ms))
+            );
+        }
     }
 
     // Requests made, by kind, at the largest N.

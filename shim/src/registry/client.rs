@@ -194,6 +194,7 @@ impl Client {
                     self.opts.insecure,
                     self.opts.cert_dir.as_deref(),
                     &self.opts.user_agent,
+                    self.opts.jobs,
                 )
             })
             .as_ref()
@@ -326,7 +327,7 @@ impl Client {
             }
             Err(last.expect("at least one try"))
         };
-        let (endpoint, resp) = match ping(&https) {
+        let (endpoint, mut resp) = match ping(&https) {
             Ok(r) => (https, r),
             Err(e) => {
                 let plain_allowed = !hub && (is_loopback(host) || self.opts.insecure);
@@ -394,6 +395,8 @@ impl Client {
         } else {
             AuthMode::Anonymous
         };
+        // Read the (tiny) body so the connection goes back to the pool for the next request.
+        let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
         Ok(Host {
             endpoint,
             auth,

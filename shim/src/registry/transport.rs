@@ -40,11 +40,15 @@ pub struct Agents {
 }
 
 impl Agents {
+    /// `jobs`: the most requests in flight at once; that many idle connections per host are
+    /// kept, so every worker finds its connection again (ureq keeps 3 by default).
     pub fn new(
         insecure: bool,
         cert_dir: Option<&Path>,
         user_agent: &str,
+        jobs: usize,
     ) -> Result<Agents, RegistryError> {
+        let idle = jobs.max(8);
         let tls = tls_config(insecure, cert_dir)?;
         let build = |proxy: Option<ureq::Proxy>| -> Agent {
             Agent::config_builder()
@@ -60,7 +64,9 @@ impl Agents {
                 .timeout_recv_response(Some(Duration::from_secs(120)))
                 .timeout_per_read(Some(Duration::from_secs(120)))
                 .timeout_per_write(Some(Duration::from_secs(120)))
-                .max_idle_connections_per_host(8)
+                .max_idle_connections_per_host(idle)
+                // a cross-registry copy keeps two registries' connections (and a token server's)
+                .max_idle_connections(idle * 4)
                 .build()
                 .new_agent()
         };
