@@ -161,6 +161,8 @@ impl Op {
 struct Run {
     wall: Duration,
     rss_kb: u64,
+    /// The child's user + system CPU time.
+    cpu_ms: f64,
     code: i32,
     stdout: String,
     stderr: String,
@@ -199,9 +201,11 @@ fn run_timed(cmd: &mut Command, scratch: &Path) -> Run {
     } else {
         -1
     };
+    let tv = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
     Run {
         wall,
         rss_kb: ru.ru_maxrss as u64,
+        cpu_ms: tv(ru.ru_utime) + tv(ru.ru_stime),
         code,
         stdout: fs::read_to_string(&out_p).unwrap_or_default(),
         stderr: fs::read_to_string(&err_p).unwrap_or_default(),
@@ -348,6 +352,8 @@ struct Sample {
     req: Requests,
     /// The registry's CPU time during the run.
     registry_ms: f64,
+    /// The tool's own CPU time.
+    cpu_ms: f64,
 }
 
 /// A tool's throw-away environment (HOME, DOCKER_CONFIG, podman's config files).
@@ -661,6 +667,8 @@ struct Stats {
     rss_mib: f64,
     /// Median registry CPU ms during the run.
     registry_ms: f64,
+    /// Median CPU ms of the tool itself.
+    cpu_ms: f64,
     /// The request counts seen (one value when every run made the same requests).
     requests: Vec<usize>,
     pings: usize,
@@ -679,6 +687,7 @@ fn stats(samples: &[Sample]) -> Stats {
         max_ms: ms.iter().cloned().fold(0.0, f64::max),
         rss_mib: median(samples.iter().map(|s| s.rss_kb as f64 / 1024.0).collect()),
         registry_ms: median(samples.iter().map(|s| s.registry_ms).collect()),
+        cpu_ms: median(samples.iter().map(|s| s.cpu_ms).collect()),
         requests,
         pings: samples.iter().map(|s| s.req.pings).max().unwrap_or(0),
         repeats: samples.iter().map(|s| s.req.repeats).max().unwrap_or(0),
@@ -763,6 +772,7 @@ fn main() {
                         rss_kb: r.rss_kb,
                         req: Requests::default(),
                         registry_ms: 0.0,
+                        cpu_ms: r.cpu_ms,
                     });
             }
         }
@@ -836,6 +846,7 @@ fn main() {
                             rss_kb: r.rss_kb,
                             req,
                             registry_ms,
+                            cpu_ms: r.cpu_ms,
                         });
                     }
                 }
@@ -984,18 +995,22 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
     // Start-up.
     let _ = writeln!(o, "## Start-up: `--version`\n");
     let _ = writeln!(o, "{} runs each after 1 warm-up.\n", args.startup_reps);
-    let _ = writeln!(o, "| tool | median ms | min ms | max ms | peak RSS MiB |");
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "| tool | median ms | min ms | max ms | peak RSS MiB | CPU ms |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
     for tool in [Tool::Manifold, Tool::Docker, Tool::Podman] {
         if let Some(s) = get(results, 0, Op::Startup, tool) {
             let _ = writeln!(
                 o,
-                "| {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {} | {:.2} | {:.2} | {:.2} | {:.1} | {:.2} |",
                 tool.name(),
                 s.median_ms,
                 s.min_ms,
                 s.max_ms,
-                s.rss_mib
+                s.rss_mib,
+                s.cpu_ms
             );
         }
     }
@@ -1014,7 +1029,7 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
     let _ = writeln!(o, "## Operations\n");
     let _ = writeln!(
         o,
-        "| N | operation | tool | median ms | min ms | max ms | ratio to docker | requests | GET /v2/ | repeated GET/HEAD | peak RSS MiB | registry CPU ms |"
+        "| N | operation | tool | median ms | min ms | max ms | ratio to docker | requests | GET /v2/ | repeated GET/HEAD | peak RSS MiB | own CPU ms | registry CPU ms |"
     );
     let _ = writeln!(
         o,
@@ -1037,7 +1052,7 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
                 };
                 let _ = writeln!(
                     o,
-                    "| {n} | {} | {} | {:.1} | {:.1} | {:.1} | {r} | {} | {} | {} | {:.1} | {:.0} |",
+                    "| {n} | {} | {} | {:.1} | {:.1} | {:.1} | {r} | {} | {} | {} | {:.1} | {:.1} | {:.0} |",
                     op.name(),
                     tool.name(),
                     s.median_ms,
@@ -1047,6 +1062,7 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
                     s.pings,
                     s.repeats,
                     s.rss_mib,
+                    s.cpu_ms,
                     s.registry_ms
                 );
             }
@@ -1163,6 +1179,25 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
             _ => "–".into(),
         };
         let _ = writeln!(o, "| {} | {} | {r} |", op.name(), per.join(" / "));
+    }
+    if let (Some(a), Some(b)) = (
+        get(results, big, Op::Create, Tool::Floor),
+        get(results, scale_base(args), Op::Create, Tool::Floor),
+    ) {
+        let per: Vec<String> = args
+            .sizes
+            .iter()
+            .map(|&n| {
+                get(results, n, Op::Create, Tool::Floor)
+                    .map_or("–".into(), |s| format!("{:.1}", s.median_ms))
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "| (floor: curl, create's GETs) | {} | {} |",
+            per.join(" / "),
+            ratio(a.median_ms, b.median_ms)
+        );
     }
 
     let _ = writeln!(o, "\n{}", goals(args, results));
