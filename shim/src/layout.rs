@@ -181,7 +181,7 @@ impl Layout {
         let dir = path.parent().expect("blob paths have a parent");
         fs::create_dir_all(dir)
             .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
-        let tmp = dir.join(format!(".tmp-{}", std::process::id()));
+        let tmp = dir.join(format!(".tmp-{}", crate::store::unique()));
         let result = (|| {
             let file = fs::File::create(&tmp)
                 .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;

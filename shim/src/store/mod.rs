@@ -155,11 +155,16 @@ impl Store {
             ));
         };
         let annotations = top.annotations.clone().unwrap_or_default();
-        if annotations.get(REF_NAME).map(String::as_str) != Some(name) {
-            return Err(corrupt(format!(
-                "index.json names {:?}, not this list",
-                annotations.get(REF_NAME)
-            )));
+        match annotations.get(REF_NAME) {
+            Some(n) if n == name => {}
+            Some(other) => {
+                return Err(corrupt(format!("index.json names {other}, not this list")));
+            }
+            None => {
+                return Err(corrupt(format!(
+                    "index.json does not name the list ({REF_NAME} is missing)"
+                )));
+            }
         }
         let list_bytes = self
             .read_blob(name, &top.digest)
@@ -219,7 +224,7 @@ impl Store {
         let dir = self.dir(&list.name);
         let fresh = !dir.join("index.json").is_file();
         let work = if fresh {
-            let tmp = lists.join(format!(".tmp-{}-{}", names::encode(&list.name), unique()));
+            let tmp = lists.join(temp_folder(&list.name));
             fs::create_dir_all(tmp.join("blobs/sha256")).map_err(|e| io_err("create", &tmp, e))?;
             write_atomic(
                 &tmp.join("oci-layout"),
@@ -265,7 +270,7 @@ impl Store {
         if fresh {
             if dir.exists() {
                 // A folder without index.json: left by hand or by a crash before index.json; replace it.
-                let trash = lists.join(format!(".tmp-{}-{}", names::encode(&list.name), unique()));
+                let trash = lists.join(temp_folder(&list.name));
                 fs::rename(&dir, &trash).map_err(|e| io_err("move aside", &dir, e))?;
                 let _ = fs::remove_dir_all(&trash);
             }
@@ -282,9 +287,7 @@ impl Store {
         if !dir.exists() {
             return Ok(false);
         }
-        let trash = self
-            .lists()
-            .join(format!(".tmp-{}-{}", names::encode(name), unique()));
+        let trash = self.lists().join(temp_folder(name));
         fs::rename(&dir, &trash).map_err(|e| io_err("remove", &dir, e))?;
         fs::remove_dir_all(&trash).map_err(|e| io_err("remove", &trash, e))?;
         Ok(true)
@@ -317,9 +320,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Removes temp folders a killed run left for this list (safe: we hold its lock).
+    /// Removes what a killed run left for this list (safe: we hold its lock): its temp and
+    /// trash folders beside the lists, and temp files in its folder and its blob folders.
     fn clean_temps(&self, name: &str) {
-        let prefix = format!(".tmp-{}-", names::encode(name));
+        let prefix = temp_prefix(name);
         if let Ok(rd) = fs::read_dir(self.lists()) {
             for e in rd.flatten() {
                 if e.file_name().to_string_lossy().starts_with(&prefix) {
@@ -327,12 +331,11 @@ impl Store {
                 }
             }
         }
-        let blobs = self.dir(name).join("blobs/sha256");
-        if let Ok(rd) = fs::read_dir(blobs) {
+        let dir = self.dir(name);
+        remove_temp_files(&dir);
+        if let Ok(rd) = fs::read_dir(dir.join("blobs")) {
             for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with(".tmp-") {
-                    let _ = fs::remove_file(e.path());
-                }
+                remove_temp_files(&e.path());
             }
         }
     }
@@ -356,12 +359,39 @@ fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
         .join(digest.encoded())
 }
 
-fn unique() -> String {
+/// Deletes the `.tmp-*` files directly in `dir` (what `write_atomic` leaves when killed).
+fn remove_temp_files(dir: &Path) {
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with(".tmp-")
+                && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// The start of every temp folder name of one list. `+` never appears in an encoded name, so
+/// the prefix of `app:latest` is not a prefix of `app:latest-1`'s temp folders.
+fn temp_prefix(name: &str) -> String {
+    format!(".tmp-{}+", names::encode(name))
+}
+
+fn temp_folder(name: &str) -> String {
+    format!("{}{}", temp_prefix(name), unique())
+}
+
+/// A name no other temp file of this or another process has: process id, time and a counter
+/// (threads of one process write blobs concurrently).
+pub fn unique() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{}-{nanos}", std::process::id())
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{nanos}-{n}", std::process::id())
 }
 
 /// Writes `bytes` to a hidden temp file beside `path`, syncs it, and renames it over `path`.
