@@ -117,10 +117,6 @@ impl Layout {
         Ok((layout, LayoutLock { _file: file }))
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     pub fn index(&self) -> CliResult<ImageIndex> {
         let path = self.dir.join("index.json");
         let bytes = fs::read(&path)

@@ -9,6 +9,7 @@ mod input;
 mod layout;
 mod output;
 mod personality;
+mod registry;
 mod source;
 mod store;
 

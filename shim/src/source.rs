@@ -17,8 +17,6 @@ pub trait Remote: Sync {
     fn get_manifest(&self, reference: &Reference) -> CliResult<(Vec<u8>, Option<String>)>;
     /// A small blob (a config), verified.
     fn get_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<Vec<u8>>;
-    /// True when the repository holds the manifest.
-    fn has_manifest(&self, repository: &Reference, digest: &Digest) -> CliResult<bool>;
     /// True when the repository holds the blob.
     fn has_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<bool>;
     /// Cross-repository mount from `from_path` on the same registry: `Ok(None)` when mounted,

@@ -4,20 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use manifold_tests::manifold_bin;
 use sha2::{Digest as _, Sha256};
-
-fn manifold_bin() -> PathBuf {
-    // tests run from target/<profile>/deps/; the binary sits in target/<profile>/.
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join("manifold");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it first (cargo build -p manifold)",
-        bin.display()
-    );
-    bin
-}
 
 struct Env {
     dir: tempdir::Dir,
@@ -408,11 +396,8 @@ fn pack_personality_flows() {
         "Successfully deleted manifest list(s) from local storage\n"
     );
     assert_eq!(
-        fails(&pack(&["inspect", "my-index"]), 1)
-            .lines()
-            .next()
-            .unwrap_or(""),
-        "no such manifest: my-index"
+        fails(&pack(&["inspect", "my-index"]), 1),
+        "ERROR: Image: 'my-index' not found\n"
     );
 }
 
@@ -506,4 +491,79 @@ fn push_to_a_layout_is_byte_exact_and_validates() {
         &format!("oci:{}:v2", out.display()),
     ]));
     assert_eq!(fails(&env.run(&["exists", "app"]), 1), "");
+}
+
+#[test]
+fn the_readme_main_job_publishes_the_example_layout() {
+    // Run exactly the README's first quick-start command (with its output folder moved to a
+    // temp dir), from the repository root, as a user would.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run -q -p manifold -- "))
+        .expect("README's main-job command");
+    let env = Env::new("readme");
+    let out_dir = env.dir.path().join("example-out");
+    let args: Vec<String> = line["cargo run -q -p manifold -- ".len()..]
+        .split_whitespace()
+        .map(|a| {
+            a.replace(
+                "oci:target/example-out",
+                &format!("oci:{}", out_dir.display()),
+            )
+        })
+        .collect();
+    let out = env
+        .cmd(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let digest = ok(&out).trim().to_string();
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{digest}"
+    );
+    let list = std::fs::read(out_dir.join("blobs/sha256").join(&digest[7..])).unwrap();
+    assert_eq!(
+        format!("sha256:{}", hex::encode(Sha256::digest(&list))),
+        digest
+    );
+    let report = ok(&env.run(&[
+        "validate",
+        "--json",
+        out_dir
+            .join("blobs/sha256")
+            .join(&digest[7..])
+            .to_str()
+            .unwrap(),
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(v["valid"], true);
+    let platforms: Vec<String> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}/{}",
+                e["platform"]["os"].as_str().unwrap(),
+                e["platform"]["architecture"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        platforms,
+        ["linux/amd64", "linux/arm", "linux/arm64", "windows/amd64"]
+    );
+    // Running it again gives the same digest (idempotent publish).
+    let again = env
+        .cmd(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(ok(&again).trim(), digest);
 }

@@ -1,1 +1,25 @@
-//! (being written)
+//! The registry protocol (distribution-spec v2 and the token auth spec) as pure functions.
+//!
+//! Nothing here sends a request. The shim's client (`shim/src/registry`) asks these functions
+//! what to send, and hands them what came back: challenges, token replies, error bodies,
+//! `Retry-After` values, upload locations. Each decision is therefore unit-tested here, without
+//! a network, and shared by every front end (the command, the browser build, plugins).
+
+pub mod auth;
+pub mod errors;
+pub mod plan;
+pub mod retry;
+pub mod urls;
+
+pub use auth::{
+    parse_challenges, parse_token_response, token_request_url, Challenge, ChallengeError, Scope,
+    TokenError, TokenResponse,
+};
+pub use errors::{ErrorCode, RegistryError, RegistryErrors};
+pub use plan::{plan_push, BlobRef, IndexTarget, PlanEntry, PushStep, TargetHolds};
+pub use retry::{backoff, is_idempotent, parse_retry_after, should_retry, Outcome, RetryPolicy};
+pub use urls::{query_escape, url_host, with_digest, Endpoint};
+
+/// The largest manifest the client accepts (containerd's limit; the distribution spec says
+/// registries SHOULD accept at least 4 MB).
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;

@@ -57,15 +57,6 @@ impl Context {
         }
     }
 
-    /// Loads a list that must exist.
-    pub fn load(&self, raw: &str) -> CliResult<LocalList> {
-        let name = self.list_name(raw)?;
-        self.store
-            .load(&name)
-            .map_err(|e| CliError::failed(e.0))?
-            .ok_or_else(|| self.no_such_list(raw, &name))
-    }
-
     /// podman prints the list's ID after changing it: here the hex digest of the stored list.
     pub fn list_id(list: &LocalList) -> String {
         let mut index = list.index.clone();

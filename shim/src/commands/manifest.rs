@@ -2,15 +2,25 @@
 
 use super::context::Context;
 use super::{add, annotate, create, inspect, ls, push, rm};
-use crate::cli::ManifestCommand;
+use crate::cli::{ManifestCommand, RegistryArgs};
 use crate::error::CliResult;
 use crate::personality::Personality;
+use crate::registry::RemoteClient;
 use crate::source::Remote;
 
 pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
     let ctx = Context::new(personality)?;
-    let remote = remote();
-    let remote = remote.as_deref();
+    let registry_args = match &cmd {
+        ManifestCommand::Create(a) => a.registry_args.clone(),
+        ManifestCommand::Add(a) => a.registry_args.clone(),
+        ManifestCommand::Inspect(a) => a.registry_args.clone(),
+        ManifestCommand::Push(a) => a.registry_args.clone(),
+        _ => RegistryArgs::default(),
+    };
+    // The client connects lazily: commands that never reach a registry cost nothing here.
+    let mut client = RemoteClient::from_args(&registry_args);
+    client.docker_words = personality == Personality::Docker;
+    let remote: Option<&dyn Remote> = Some(&client);
     match cmd {
         ManifestCommand::Create(args) => create::run(&ctx, &args, remote),
         ManifestCommand::Add(args) => add::run(&ctx, &args, remote),
@@ -28,9 +38,4 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Exists { list } => ls::exists(&ctx, &list),
         ManifestCommand::Ls => ls::ls(&ctx),
     }
-}
-
-/// The registry client (being wired in).
-fn remote() -> Option<Box<dyn Remote>> {
-    None
 }

@@ -101,6 +101,7 @@ impl Store {
         Ok(Store { root })
     }
 
+    #[cfg(test)]
     pub fn at(root: impl Into<PathBuf>) -> Store {
         Store { root: root.into() }
     }
@@ -203,10 +204,6 @@ impl Store {
             .verify(&bytes)
             .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
         Ok(bytes)
-    }
-
-    pub fn has_blob(&self, name: &str, digest: &Digest) -> bool {
-        blob_path(&self.dir(name), digest).is_file()
     }
 
     /// Writes `list` and `blobs` (member manifests and configs not stored yet). The caller holds
@@ -382,16 +379,20 @@ fn temp_folder(name: &str) -> String {
     format!("{}{}", temp_prefix(name), unique())
 }
 
-/// A name no other temp file of this or another process has: process id, time and a counter
-/// (threads of one process write blobs concurrently).
+/// A name part no other writer uses at the same time: process id, a per-process counter
+/// (threads of one run write blobs in parallel) and the clock's nanoseconds.
 pub fn unique() -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{}-{nanos}-{n}", std::process::id())
+    format!(
+        "{}-{}-{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Writes `bytes` to a hidden temp file beside `path`, syncs it, and renames it over `path`.

@@ -1,0 +1,286 @@
+//! The HTTP layer: agents (TLS roots, proxies, timeouts), the debug log with secrets
+//! redacted, and the classification of transport failures.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::Agent;
+
+use super::error::RegistryError;
+
+/// True for `localhost`, `127.0.0.0/8` and `::1`, with or without a port: hosts docker treats
+/// as insecure by default and Go never sends through a proxy.
+pub fn is_loopback(host: &str) -> bool {
+    let h = strip_port(host);
+    if h.eq_ignore_ascii_case("localhost") || h.to_ascii_lowercase().ends_with(".localhost") {
+        return true;
+    }
+    h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `host:port` → `host`; `[::1]:5000` → `::1`.
+pub fn strip_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// The two agents of a run: one that may use an environment proxy, one that never does (for
+/// loopback hosts, as Go's `net/http` behaves). Both share the TLS settings of the command.
+pub struct Agents {
+    pub direct: Agent,
+    pub proxied: Agent,
+}
+
+impl Agents {
+    pub fn new(
+        insecure: bool,
+        cert_dir: Option<&Path>,
+        user_agent: &str,
+    ) -> Result<Agents, RegistryError> {
+        let tls = tls_config(insecure, cert_dir)?;
+        let build = |proxy: Option<ureq::Proxy>| -> Agent {
+            Agent::config_builder()
+                .http_status_as_error(false)
+                .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+                .max_redirects(10)
+                .proxy(proxy)
+                .tls_config(tls.clone())
+                .user_agent(user_agent)
+                // no Accept-Encoding: blobs must arrive as stored for their digests to verify
+                .accept_encoding("")
+                .timeout_connect(Some(Duration::from_secs(30)))
+                .timeout_recv_response(Some(Duration::from_secs(120)))
+                .timeout_per_read(Some(Duration::from_secs(120)))
+                .timeout_per_write(Some(Duration::from_secs(120)))
+                .max_idle_connections_per_host(8)
+                .build()
+                .new_agent()
+        };
+        Ok(Agents {
+            direct: build(None),
+            proxied: build(ureq::Proxy::try_from_env()),
+        })
+    }
+
+    /// The agent for a URL's host: never a proxy for loopback.
+    pub fn for_host(&self, host: &str) -> &Agent {
+        if is_loopback(host) {
+            &self.direct
+        } else {
+            &self.proxied
+        }
+    }
+}
+
+/// TLS settings: with `--insecure`, no verification; otherwise the system's roots (the files
+/// OpenSSL and Go read, honouring `SSL_CERT_FILE` / `SSL_CERT_DIR`) plus every `*.crt` in
+/// `--cert-dir`. If the system has no roots at all, the bundled Mozilla roots are used.
+fn tls_config(insecure: bool, cert_dir: Option<&Path>) -> Result<TlsConfig, RegistryError> {
+    if insecure {
+        return Ok(TlsConfig::builder().disable_verification(true).build());
+    }
+    let mut certs: Vec<Certificate<'static>> = rustls_native_certs::load_native_certs()
+        .certs
+        .into_iter()
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    if let Some(dir) = cert_dir {
+        let entries = std::fs::read_dir(dir).map_err(|e| RegistryError::Credentials {
+            message: format!("cannot read --cert-dir {}: {e}", dir.display()),
+        })?;
+        let mut files: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "crt"))
+            .collect();
+        files.sort();
+        for f in files {
+            let pem = std::fs::read(&f).map_err(|e| RegistryError::Credentials {
+                message: format!("cannot read {}: {e}", f.display()),
+            })?;
+            let mut n = 0;
+            for item in ureq::tls::parse_pem(&pem) {
+                if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
+                    certs.push(c);
+                    n += 1;
+                }
+            }
+            if n == 0 {
+                return Err(RegistryError::Credentials {
+                    message: format!("{} holds no PEM certificate", f.display()),
+                });
+            }
+        }
+    }
+    let roots = if certs.is_empty() {
+        RootCerts::WebPki
+    } else {
+        RootCerts::Specific(Arc::new(certs))
+    };
+    Ok(TlsConfig::builder().root_certs(roots).build())
+}
+
+/// How a request failed before any HTTP response arrived.
+pub enum Failure {
+    /// Certificate problems: never retried, never downgraded to HTTP.
+    Certificate(String),
+    /// The peer does not speak TLS (or broke off the handshake): maybe plain HTTP.
+    NotTls(String),
+    Refused,
+    /// Worth retrying (reset, timeout, broken connection).
+    Transient(String),
+    /// Not worth retrying (DNS, bad URL, too many redirects).
+    Fatal(String),
+}
+
+fn rustls_failure(e: &rustls::Error) -> Failure {
+    use rustls::{CertificateError, Error as E};
+    match e {
+        E::InvalidCertificate(c) => Failure::Certificate(match c {
+            CertificateError::UnknownIssuer => {
+                "its certificate is signed by an unknown authority".to_string()
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                "its certificate is not valid for this host name".to_string()
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "its certificate has expired".to_string()
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "its certificate is not valid yet".to_string()
+            }
+            CertificateError::BadEncoding => "its certificate cannot be decoded".to_string(),
+            other => format!("its certificate was rejected ({other:?})"),
+        }),
+        E::InvalidMessage(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => Failure::NotTls(format!(
+            "the TLS handshake failed ({e}); the server may speak plain HTTP"
+        )),
+        other => Failure::NotTls(format!("the TLS handshake failed: {other}")),
+    }
+}
+
+pub fn classify(e: &ureq::Error) -> Failure {
+    match e {
+        ureq::Error::Rustls(r) => rustls_failure(r),
+        ureq::Error::Io(io) => {
+            if let Some(r) = io.get_ref().and_then(|x| x.downcast_ref::<rustls::Error>()) {
+                return rustls_failure(r);
+            }
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => Failure::Refused,
+                std::io::ErrorKind::InvalidData => Failure::NotTls(io.to_string()),
+                _ => Failure::Transient(io.to_string()),
+            }
+        }
+        ureq::Error::Timeout(t) => Failure::Transient(format!("timed out ({t})")),
+        ureq::Error::ConnectionFailed => Failure::Transient("connection failed".into()),
+        ureq::Error::HostNotFound => Failure::Fatal("host not found".into()),
+        ureq::Error::Protocol(p) => Failure::NotTls(format!("protocol error: {p}")),
+        ureq::Error::Tls(t) => Failure::NotTls((*t).to_string()),
+        other => Failure::Fatal(other.to_string()),
+    }
+}
+
+/// Replaces the value of secret-bearing headers for the debug log.
+pub fn redact_header(name: &str, value: &str) -> String {
+    let n = name.to_ascii_lowercase();
+    if n == "authorization" || n == "proxy-authorization" {
+        let scheme = value.split_whitespace().next().unwrap_or("");
+        format!("{scheme} <redacted>")
+    } else if n == "cookie" || n == "set-cookie" {
+        "<redacted>".to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+/// Removes secrets from a URL for the debug log (userinfo, and query values named like secrets).
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..end].rfind('@') {
+            out = format!("{scheme}://<redacted>@{}", &rest[at + 1..]);
+        }
+    }
+    if let Some((base, q)) = out.clone().split_once('?') {
+        let parts: Vec<String> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _))
+                    if {
+                        let k = k.to_ascii_lowercase();
+                        k.contains("token")
+                            || k.contains("password")
+                            || k.contains("secret")
+                            || k == "signature"
+                            || k.starts_with("x-amz-")
+                    } =>
+                {
+                    format!("{k}=<redacted>")
+                }
+                _ => p.to_string(),
+            })
+            .collect();
+        out = format!("{base}?{}", parts.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "[::1]:5000",
+            "::1",
+            "a.localhost:1",
+        ] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "registry-1.docker.io",
+            "10.0.0.1:5000",
+            "[2001:db8::1]:443",
+            "localhost.example.com",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+        assert_eq!(strip_port("[::1]:5000"), "::1");
+        assert_eq!(strip_port("h:5000"), "h");
+        assert_eq!(strip_port("h"), "h");
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_header("Authorization", "Bearer abc.def"),
+            "Bearer <redacted>"
+        );
+        assert_eq!(
+            redact_header("authorization", "Basic YWxpY2U6czNjcmV0"),
+            "Basic <redacted>"
+        );
+        assert_eq!(redact_header("Accept", "x"), "x");
+        assert_eq!(
+            redact_url("https://u:p@h/x?a=1&access_token=s&X-Amz-Signature=z"),
+            "https://<redacted>@h/x?a=1&access_token=<redacted>&X-Amz-Signature=<redacted>"
+        );
+    }
+}
