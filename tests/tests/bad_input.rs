@@ -486,7 +486,6 @@ fn cases(root_is_root: bool) -> Vec<Case> {
         c(&["--compat", "podman", "remove", "nothere", &format!("sha256:{hex64}")], 125, "image not known"),
         c(&["push", "nothere", "oci:{W}/out"], 1, "No such manifest"),
         c(&["push", "empty", "oci:{W}/out"], 1, "docker.io/library/empty:latest not found"),
-        c(&["inspect", "nothere"], 1, "nothere"),
         c(&["exists", "nothere"], 1, ""),
     ];
     // ---- non-UTF-8 arguments ----
