@@ -128,7 +128,7 @@ fn write_layout(dir: &Path, n: usize) {
     let mut entries = Vec::new();
     for i in 0..n {
         let arch = arches[i % arches.len()];
-        let layer: Vec<u8> = (0..256 * 1024).map(|j| (j * (i + 7) % 251) as u8).collect();
+        let layer: Vec<u8> = (0..128 * 1024).map(|j| (j * (i + 7) % 251) as u8).collect();
         let layer_d = put(&layer);
         let config = format!(
             r#"{{"architecture":"{arch}","os":"linux","rootfs":{{"type":"layers","diff_ids":["{layer_d}"]}}}}"#
@@ -350,7 +350,7 @@ impl Figures {
 
 #[test]
 fn kill_9_never_leaves_a_half_written_list_or_layout() {
-    const RUNS_PER_COMMAND: usize = 15;
+    const RUNS_PER_COMMAND: usize = 30;
     const SEED: u64 = 0x6d61_6e69_666f_6c64; // "manifold"
     let budget = Duration::from_secs(240);
     let started = Instant::now();
@@ -358,10 +358,13 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
         dir: TempDir::new("kill"),
     };
     let src = env.path().join("src");
-    write_layout(&src, 8);
-    let img = |i: usize| format!("oci:{}:img{}", src.display(), i % 8);
+    // More images than runs of add, so every add brings a new entry.
+    write_layout(&src, 20);
+    let img = |i: usize| format!("oci:{}:img{}", src.display(), i % 20);
     let mut rng = Rng(SEED);
     let mut fig = Figures::default();
+    // How long a whole run of each command takes (refined as the test goes).
+    let mut took = [Duration::from_millis(30); 4];
 
     env.ok(&s(&["create", "base", &img(0), &img(1)]));
     let dest = env.path().join("dest");
@@ -370,8 +373,12 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
             eprintln!("crash test: time budget reached after {run} runs");
             break;
         }
-        let delay = Duration::from_micros(rng.below(30_000));
-        match run % 4 {
+        // Up to 30 ms, but no longer than a whole run of this command took last time, so
+        // most kills land while it runs on a fast machine as on a slow one.
+        let kind = run % 4;
+        let limit = took[kind].as_micros().clamp(1_000, 30_000) as u64;
+        let delay = Duration::from_micros(rng.below(limit * 11 / 10));
+        match kind {
             // create: a fresh list of several images; absent or whole, never in between.
             0 => {
                 let name = format!("c{run}");
@@ -394,7 +401,9 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
                 // The next run for that name writes it and clears what the killed one left.
                 let mut again = s(&["create", "--amend", &name]);
                 again.extend((0..n).map(img));
+                let t = Instant::now();
                 env.ok(&again);
+                took[kind] = t.elapsed();
                 assert_eq!(list_state(&env, &name), Some(n));
             }
             // add: one more image; the old list or the new one.
@@ -406,10 +415,16 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
                     after == before || after == before + 1,
                     "add left {after} entries after {before}"
                 );
+                if outcome == Outcome::Finished {
+                    assert_eq!(after, before + 1);
+                }
                 fig.note(
                     outcome,
                     format!("add: {}", if after == before { "old" } else { "new" }),
                 );
+                let t = Instant::now();
+                env.ok(&s(&["annotate", "base", &img(0), "--variant", "v8"]));
+                took[kind] = t.elapsed();
                 if after == before {
                     env.ok(&s(&["add", "base", &img(before)]));
                 }
@@ -441,8 +456,9 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
                     outcome,
                     format!("annotate: {}", if has_version { "new" } else { "old" }),
                 );
-                list_state(&env, "base");
+                let t = Instant::now();
                 env.ok(&s(&["annotate", "base", &img(1), "--variant", "v8"]));
+                took[kind] = t.elapsed();
             }
             // push into a layout: its index.json is the commit point.
             _ => {
@@ -466,11 +482,13 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
                 }
                 fig.note(outcome, format!("push: {state}"));
                 // Pushing again completes it and clears the temp files the kill left.
+                let t = Instant::now();
                 env.ok(&s(&[
                     "push",
                     "base",
                     &format!("oci:{}:{tag}", dest.display()),
                 ]));
+                took[kind] = t.elapsed();
                 assert!(layout_tags(&dest).unwrap().contains_key(&tag));
                 let left = temps(&dest);
                 assert!(left.is_empty(), "temp files left in the layout: {left:?}");
