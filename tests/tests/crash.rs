@@ -359,8 +359,8 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
     };
     let src = env.path().join("src");
     // More images than runs of add, so every add brings a new entry.
-    write_layout(&src, 20);
-    let img = |i: usize| format!("oci:{}:img{}", src.display(), i % 20);
+    write_layout(&src, 40);
+    let img = |i: usize| format!("oci:{}:img{}", src.display(), i % 40);
     let mut rng = Rng(SEED);
     let mut fig = Figures::default();
     // How long a whole run of each command takes (refined as the test goes).
