@@ -844,6 +844,7 @@ fn every_bad_input_fails_clearly_and_leaves_the_store_alone() {
             ));
         }
     }
+    eprintln!("{} bad inputs checked", cases.len());
     assert!(
         failures.is_empty(),
         "{} of {} bad inputs were not handled well:\n{}",
