@@ -42,6 +42,10 @@ pub struct Options {
     pub user_agent: String,
     /// Upload chunk size (and the largest blob sent in one PUT); default [`CHUNK`].
     pub chunk_size: usize,
+    /// Timeouts (`MANIFOLD_TIMEOUT`) and fixed addresses (`MANIFOLD_RESOLVE`).
+    pub net: transport::Net,
+    /// A setting from the environment that could not be used: reported at the first request.
+    pub settings_error: Option<String>,
 }
 
 impl Default for Options {
@@ -55,14 +59,32 @@ impl Default for Options {
             retry: RetryPolicy::default(),
             user_agent: concat!("manifold/", env!("CARGO_PKG_VERSION")).to_string(),
             chunk_size: CHUNK,
+            net: transport::Net::default(),
+            settings_error: None,
         }
     }
 }
 
 impl Options {
     /// The options the command line asks for: `--insecure` or `--tls-verify=false`, `--cert-dir`,
-    /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`.
+    /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`; and from
+    /// the environment `MANIFOLD_TIMEOUT` (seconds) and `MANIFOLD_RESOLVE` (HOST:PORT:ADDRESS).
     pub fn from_args(args: &crate::cli::RegistryArgs) -> Options {
+        let mut net = transport::Net::default();
+        let mut settings_error = None;
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(v) = env("MANIFOLD_TIMEOUT") {
+            match transport::Timeouts::parse(&v) {
+                Ok(t) => net.timeouts = t,
+                Err(e) => settings_error = Some(e),
+            }
+        }
+        if let Some(v) = env("MANIFOLD_RESOLVE") {
+            match transport::Resolve::parse_list(&v) {
+                Ok(r) => net.resolve = r,
+                Err(e) => settings_error = Some(e),
+            }
+        }
         let jobs = args
             .jobs
             .or_else(|| {
@@ -81,6 +103,8 @@ impl Options {
                 args.creds.as_deref(),
                 args.authfile.as_deref(),
             ),
+            net,
+            settings_error,
             ..Options::default()
         }
     }
@@ -190,10 +214,16 @@ impl Client {
     fn agents(&self) -> Result<&Agents, RegistryError> {
         self.agents
             .get_or_init(|| {
+                if let Some(message) = &self.opts.settings_error {
+                    return Err(RegistryError::Settings {
+                        message: message.clone(),
+                    });
+                }
                 Agents::new(
                     self.opts.insecure,
                     self.opts.cert_dir.as_deref(),
                     &self.opts.user_agent,
+                    &self.opts.net,
                 )
             })
             .as_ref()
@@ -271,6 +301,19 @@ impl Client {
             if let Some(r) = inner.downcast_ref::<RegistryError>() {
                 return r.clone();
             }
+        }
+        if let ureq::Error::Timeout(t) = e {
+            let limit = match t {
+                ureq::Timeout::Connect => self.opts.net.timeouts.connect,
+                _ => self.opts.net.timeouts.io,
+            };
+            return RegistryError::Network {
+                url: transport::redact_url(url),
+                message: format!(
+                    "{host} did not answer within {} s ({t}); set MANIFOLD_TIMEOUT=SECONDS to wait longer",
+                    limit.as_secs_f64()
+                ),
+            };
         }
         match classify(e) {
             Failure::Certificate(p) | Failure::NotTls(p) => RegistryError::Tls {
