@@ -675,9 +675,15 @@ impl Client {
         let mut extra_scope: Option<String> = None;
         let mut attempt = 1;
         let replayable = stream.is_none();
+        // Credentials go to the registry's own host only, never to an upload Location (or any
+        // URL the registry hands out) on another host.
+        let own_host = url_host(url).is_some_and(|h| h.eq_ignore_ascii_case(&repo.host));
         loop {
-            let auth =
-                self.authorization(repo, &host, scopes, extra_scope.as_deref(), refreshed)?;
+            let auth = if own_host {
+                self.authorization(repo, &host, scopes, extra_scope.as_deref(), refreshed)?
+            } else {
+                None
+            };
             let mut h: Vec<(&str, String)> = headers.to_vec();
             if let Some(a) = auth {
                 h.push(("Authorization", a));
