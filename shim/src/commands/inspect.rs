@@ -22,8 +22,10 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
         return layout_document(&path, tag.as_deref(), args.raw);
     }
     // A name that is not a valid list reference can still not be a local list; go remote.
+    // A local list that cannot be read is said so: not hidden behind a registry request for
+    // the same name (which would show another document, or fail for another reason).
     let local = match ctx.list_name(raw) {
-        Ok(name) => ctx.store.load(&name).ok().flatten(),
+        Ok(name) => ctx.store.load(&name).map_err(|e| CliError::failed(e.0))?,
         Err(_) => None,
     };
     match local {
