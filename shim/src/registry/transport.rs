@@ -387,6 +387,45 @@ mod tests {
     }
 
     #[test]
+    fn settings_from_the_environment() {
+        let t = Timeouts::parse("2").unwrap();
+        assert_eq!(t.connect, Duration::from_secs(2));
+        assert_eq!(t.io, Duration::from_secs(2));
+        assert_eq!(
+            Timeouts::parse(" 0.5 ").unwrap().io,
+            Duration::from_millis(500)
+        );
+        for bad in ["", "0", "-1", "abc", "1e9", "NaN", "inf"] {
+            assert!(Timeouts::parse(bad).is_err(), "{bad}");
+        }
+        let r = Resolve::parse_list("Registry.test:5000:127.0.0.1, h:443:[::1]").unwrap();
+        assert_eq!(
+            r,
+            vec![
+                Resolve {
+                    host: "registry.test".into(),
+                    port: 5000,
+                    addr: "127.0.0.1".parse().unwrap()
+                },
+                Resolve {
+                    host: "h".into(),
+                    port: 443,
+                    addr: "::1".parse().unwrap()
+                },
+            ]
+        );
+        for bad in [
+            "h",
+            "h:1",
+            "h:x:127.0.0.1",
+            "h:1:nowhere",
+            "h:70000:127.0.0.1",
+        ] {
+            assert!(Resolve::parse_list(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn redaction() {
         assert_eq!(
             redact_header("Authorization", "Bearer abc.def"),
