@@ -62,12 +62,7 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
                 "platform fields belong to entries; name the entry instead of --index",
             ));
         }
-        let annotations = args
-            .annotations
-            .iter()
-            .map(|a| ops::parse_annotation(a))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| CliError::usage(e.to_string()))?;
+        let annotations = super::entries::annotations(&args.annotations)?;
         let subject = match &args.subject {
             Some(s) => Some(subject_descriptor(s, remote)?),
             None => None,
