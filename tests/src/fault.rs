@@ -355,8 +355,11 @@ fn bad(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
 }
 
+/// Header names (lower-cased) and values, in order.
+type Headers = Vec<(String, String)>;
+
 /// Reads a head (start line and headers) up to the blank line; `None` at a clean EOF.
-fn read_head(r: &mut impl BufRead) -> io::Result<Option<(String, Vec<(String, String)>)>> {
+fn read_head(r: &mut impl BufRead) -> io::Result<Option<(String, Headers)>> {
     let mut start = String::new();
     if r.read_line(&mut start)? == 0 {
         return Ok(None);
