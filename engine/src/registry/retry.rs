@@ -34,8 +34,9 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Methods that may be sent again without changing the result. An upload's PATCH/PUT/POST
-/// (and a mount POST) is not retried by the transport; the caller restarts the whole upload.
+/// Methods that may be sent again without changing the result. Callers decide per request
+/// beyond this: a mount POST or the POST opening an upload session is safe to repeat; an
+/// upload's PATCH is not, and a failed monolithic upload starts over on a new session.
 pub fn is_idempotent(method: &str) -> bool {
     matches!(
         method.to_ascii_uppercase().as_str(),
