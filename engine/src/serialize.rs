@@ -60,9 +60,10 @@ struct DockerEntry<'a> {
     platform: DockerPlatform<'a>,
 }
 
-/// distribution's `PlatformSpec`: architecture and os always written, even empty.
+/// distribution's `PlatformSpec`: architecture and os always written, even empty; the rest
+/// only when set. podman's inspect writes entry platforms the same way.
 #[derive(Serialize)]
-struct DockerPlatform<'a> {
+pub struct DockerPlatform<'a> {
     architecture: &'a str,
     os: &'a str,
     #[serde(rename = "os.version", skip_serializing_if = "is_empty_opt")]
@@ -89,7 +90,7 @@ fn no_annotations(a: &Option<&Annotations>) -> bool {
 }
 
 impl<'a> DockerPlatform<'a> {
-    fn of(p: Option<&'a Platform>) -> Self {
+    pub fn of(p: Option<&'a Platform>) -> Self {
         match p {
             Some(p) => DockerPlatform {
                 architecture: &p.architecture,

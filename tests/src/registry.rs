@@ -1,5 +1,5 @@
 //! A real registry: Debian's `docker-registry` (CNCF distribution 2.8) on 127.0.0.1, a free
-//! port, temp storage, stopped on drop. See `/work/shared/peer/registry.sh` for the shell twin.
+//! port, temp storage, stopped on drop. A shell twin lives in the research notes' `peer/registry.sh`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

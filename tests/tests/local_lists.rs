@@ -4,20 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use manifold_tests::manifold_bin;
 use sha2::{Digest as _, Sha256};
-
-fn manifold_bin() -> PathBuf {
-    // tests run from target/<profile>/deps/; the binary sits in target/<profile>/.
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join("manifold");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it first (cargo build -p manifold)",
-        bin.display()
-    );
-    bin
-}
 
 struct Env {
     dir: tempdir::Dir,

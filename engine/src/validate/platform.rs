@@ -3,9 +3,8 @@
 //! of strings, `variant` a string that SHOULD be one of the Platform Variants table, and
 //! `features` an array of strings (Docker: CPU features; OCI: RESERVED).
 //!
-//! The known values here are Go's `go/build` lists plus `unknown`, which buildx writes for
-//! attestation manifests. `crate::platform` grows the same lists for parsing `--platform`;
-//! these are kept local so validation does not wait on it, and are to be merged later.
+//! The known values are `crate::platform`'s (Go's GOOS/GOARCH lists plus `unknown`, which
+//! buildx writes for attestation manifests), so parsing and validation agree.
 
 use std::borrow::Cow;
 
@@ -14,56 +13,6 @@ use crate::model::Platform;
 
 use super::context::{fields, span, Ctx, Seg};
 use super::{Flavor, Severity};
-
-/// GOOS values (go/build `knownOS`, with wasip1).
-const KNOWN_OS: &[&str] = &[
-    "aix",
-    "android",
-    "darwin",
-    "dragonfly",
-    "freebsd",
-    "hurd",
-    "illumos",
-    "ios",
-    "js",
-    "linux",
-    "nacl",
-    "netbsd",
-    "openbsd",
-    "plan9",
-    "solaris",
-    "wasip1",
-    "windows",
-    "zos",
-];
-
-/// GOARCH values (go/build `knownArch`).
-const KNOWN_ARCH: &[&str] = &[
-    "386",
-    "amd64",
-    "amd64p32",
-    "arm",
-    "armbe",
-    "arm64",
-    "arm64be",
-    "loong64",
-    "mips",
-    "mipsle",
-    "mips64",
-    "mips64le",
-    "mips64p32",
-    "mips64p32le",
-    "ppc",
-    "ppc64",
-    "ppc64le",
-    "riscv",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sparc",
-    "sparc64",
-    "wasm",
-];
 
 /// What buildx writes as os and architecture of attestation manifests.
 const UNKNOWN: &str = "unknown";
@@ -84,16 +33,8 @@ fn known_variants(arch: &str) -> Option<&'static [&'static str]> {
 }
 
 fn is_known_variant(arch: &str, variant: &str) -> bool {
-    if arch == "arm64" {
-        // GOARM64: v8.0 ... v8.9 and v9.0 ... v9.5; v8 and v9 alone are common.
-        return match variant.as_bytes() {
-            [b'v', b'8' | b'9'] => true,
-            [b'v', b'8', b'.', d] => d.is_ascii_digit(),
-            [b'v', b'9', b'.', d] => (b'0'..=b'5').contains(d),
-            _ => false,
-        };
-    }
-    known_variants(arch).is_some_and(|vs| vs.contains(&variant))
+    let table = if arch == "ppc64" { "ppc64le" } else { arch };
+    crate::platform::known_variants(table).is_some_and(|vs| vs.contains(&variant))
 }
 
 /// The strings of a platform that has string `os` and `architecture`.
@@ -319,7 +260,7 @@ fn string_array<'a>(ctx: &mut Ctx<'a>, m: &'a Member<'a>) {
 /// A warning for an architecture that is not a GOARCH value, with the right name when it is
 /// a well-known alias.
 fn architecture_problem(a: &str) -> Option<String> {
-    if a == UNKNOWN || KNOWN_ARCH.contains(&a) {
+    if crate::platform::is_known_arch(a) {
         return None;
     }
     if a.is_empty() {
@@ -337,7 +278,7 @@ fn architecture_problem(a: &str) -> Option<String> {
         "armel" | "armv6" | "armv6l" | "arm32v6" => Some("\"arm\" with variant \"v6\"".into()),
         "armv5" | "armv5l" | "arm32v5" => Some("\"arm\" with variant \"v5\"".into()),
         "ppc64el" => Some("\"ppc64le\"".to_string()),
-        _ if KNOWN_ARCH.contains(&l.as_str()) || l == UNKNOWN => Some(format!("{l:?}")),
+        _ if crate::platform::is_known_arch(&l) => Some(format!("{l:?}")),
         _ => None,
     };
     Some(match suggestion {
@@ -350,7 +291,7 @@ fn architecture_problem(a: &str) -> Option<String> {
 }
 
 fn os_problem(o: &str) -> Option<String> {
-    if o == UNKNOWN || KNOWN_OS.contains(&o) {
+    if crate::platform::is_known_os(o) {
         return None;
     }
     if o.is_empty() {
@@ -362,11 +303,8 @@ fn os_problem(o: &str) -> Option<String> {
     let suggestion = match l.as_str() {
         "macos" | "osx" | "macosx" => Some("darwin"),
         "win" | "win32" | "win64" => Some("windows"),
-        _ => KNOWN_OS
-            .iter()
-            .copied()
-            .find(|k| *k == l)
-            .or((l == UNKNOWN).then_some(UNKNOWN)),
+        _ if crate::platform::is_known_os(&l) => Some(l.as_str()),
+        _ => None,
     };
     Some(match suggestion {
         Some(s) => format!("os {o:?} is not a GOOS value; use {s:?}"),

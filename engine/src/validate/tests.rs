@@ -10,7 +10,7 @@ use crate::digest::{Digest, DigestError};
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
-/// What `docker manifest push` wrote (`/work/shared/peer/docker-pushed-list.json`).
+/// What `docker manifest push` wrote (the research notes' `peer/docker-pushed-list.json`).
 const DOCKER_LIST: &str = r#"{
    "schemaVersion": 2,
    "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -1528,35 +1528,6 @@ fn a_ten_thousand_entry_index_validates_quickly() {
     );
     assert_eq!(r.entries.len(), 10_000);
     assert_eq!(r.entries[9_999].size, 10_999);
-}
-
-/// Not a timed test: `cargo test --release -p manifold-engine throughput -- --ignored --nocapture`
-/// prints the rate of the fastest of a few rounds (the others share the CPU with whatever else
-/// runs), for checking the 200 MB/s target by hand.
-#[test]
-#[ignore]
-fn throughput() {
-    let doc = big_index(10_000);
-    let mut best = f64::MAX;
-    for _ in 0..30 {
-        let t = std::time::Instant::now();
-        let r = std::hint::black_box(auto(std::hint::black_box(&doc)));
-        best = best.min(t.elapsed().as_secs_f64());
-        assert!(r.valid);
-    }
-    let parse = (0..30)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            std::hint::black_box(crate::json::tree::parse(doc.as_bytes()).unwrap());
-            t.elapsed().as_secs_f64()
-        })
-        .fold(f64::MAX, f64::min);
-    println!(
-        "{} bytes: validate {:.0} MB/s, of which tree::parse alone {:.0} MB/s",
-        doc.len(),
-        doc.len() as f64 / best / 1e6,
-        doc.len() as f64 / parse / 1e6
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,11 +13,7 @@ use crate::source::Remote;
 
 /// The platform flags as an engine edit (empty values change nothing, as in docker).
 pub fn platform_edit(p: &PlatformArgs, annotations: &[String]) -> CliResult<EntryEdit> {
-    let annotations = annotations
-        .iter()
-        .map(|a| ops::parse_annotation(a))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::usage(e.to_string()))?;
+    let annotations = super::entries::annotations(annotations)?;
     Ok(EntryEdit {
         os: p.os.clone(),
         architecture: p.arch.clone(),

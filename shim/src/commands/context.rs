@@ -31,13 +31,15 @@ impl Context {
             Ok(r) => Ok(r.to_string()),
             Err(e) => Err(match self.personality {
                 Personality::Docker => {
+                    let raw = crate::error::shown(raw);
                     CliError::failed(format!("error parsing name for manifest list {raw}: {e}"))
                 }
                 Personality::Podman => {
                     CliError::with_code(format!("Error: parsing name {raw:?}: {e}"), 125)
                 }
                 Personality::Pack => CliError::failed(format!(
-                    "ERROR: '{raw}' is not a valid manifest list name: {e} ({})",
+                    "ERROR: '{}' is not a valid manifest list name: {e} ({})",
+                    crate::error::shown(raw),
                     e.hint()
                 )),
             }),
@@ -53,15 +55,6 @@ impl Context {
             }
             Personality::Pack => CliError::failed(format!("ERROR: Image: '{raw}' not found")),
         }
-    }
-
-    /// Loads a list that must exist.
-    pub fn load(&self, raw: &str) -> CliResult<LocalList> {
-        let name = self.list_name(raw)?;
-        self.store
-            .load(&name)
-            .map_err(|e| CliError::failed(e.0))?
-            .ok_or_else(|| self.no_such_list(raw, &name))
     }
 
     /// podman prints the list's ID after changing it: here the hex digest of the stored list.

@@ -30,12 +30,7 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
         None if ctx.personality == Personality::Pack => Some(ListFormat::Oci),
         None => None,
     };
-    let annotations = args
-        .annotations
-        .iter()
-        .map(|a| ops::parse_annotation(a))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::usage(e.to_string()))?;
+    let annotations = super::entries::annotations(&args.annotations)?;
     let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
     let locations = entries::locations(ctx.personality, &args.images)?;
     let exists_error = || {
@@ -113,12 +108,7 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
             None
         },
     );
-    let annotations = args
-        .annotations
-        .iter()
-        .map(|a| ops::parse_annotation(a))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::usage(e.to_string()))?;
+    let annotations = super::entries::annotations(&args.annotations)?;
     let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
     let locations = entries::locations(ctx.personality, &args.images)?;
     let fetched = entries::fetch_all(

@@ -26,6 +26,15 @@ pub fn selection(all: bool, nested: bool, platform_flag: Option<&str>) -> CliRes
     }
 }
 
+/// `--annotation KEY=VALUE` values, each checked (a bad one is a usage error naming it).
+pub fn annotations(raw: &[String]) -> CliResult<Vec<(String, String)>> {
+    raw.iter()
+        .map(|a| {
+            manifold_engine::ops::parse_annotation(a).map_err(|e| CliError::usage(e.to_string()))
+        })
+        .collect()
+}
+
 /// Parses every IMAGE argument, in the personality's words for a bad one.
 pub fn locations(personality: Personality, images: &[String]) -> CliResult<Vec<Location>> {
     images

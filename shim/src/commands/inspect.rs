@@ -21,19 +21,20 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
     if let Some((path, tag)) = crate::layout::parse_spec(raw) {
         return layout_document(&path, tag.as_deref(), args.raw);
     }
-    // A name that is not a valid list reference can still not be a local list; go remote.
+    // A name that is not a valid list reference can still not be a local list; go remote. A
+    // damaged local list is reported, not hidden behind a registry request for the same name.
     let local = match ctx.list_name(raw) {
-        Ok(name) => ctx.store.load(&name).ok().flatten(),
+        Ok(name) => ctx.store.load(&name).map_err(|e| CliError::failed(e.0))?,
         Err(_) => None,
     };
     match local {
         Some(list) => local_list(ctx, &list, args),
         // pack's inspect shows local lists only.
         None if ctx.personality == Personality::Pack => Err(ctx.no_such_list(raw, raw)),
-        None => {
-            let _ = remote;
-            super::inspect_remote::run(args, raw)
-        }
+        None => match (&args.platform, remote) {
+            (Some(p), Some(remote)) => remote_platform_view(raw, p, remote),
+            _ => super::inspect_remote::run(args, raw),
+        },
     }
 }
 
@@ -116,32 +117,77 @@ fn entry(ctx: &Context, list_raw: &str, image: &str, verbose: bool) -> CliResult
 
 /// `--platform P`: the entry for P, its image manifest, and a summary of its config.
 fn platform_view(store: &Store, list: &LocalList, wanted: &str) -> CliResult {
+    let fetch = |d: &manifold_engine::Digest| {
+        store
+            .read_blob(&list.name, d)
+            .map_err(|e| CliError::failed(e.0))
+    };
+    let out = platform_entry(&list.name, &list.index, wanted, &fetch, &fetch)?;
+    output::print_bytes(&out)
+}
+
+/// `inspect --platform P REF` of a registry's list: the same view, fetched.
+fn remote_platform_view(raw_ref: &str, wanted: &str, remote: &dyn Remote) -> CliResult {
+    let r = manifold_engine::reference::Reference::parse_docker(raw_ref)
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let (bytes, ct) = remote.get_manifest(&r)?;
+    let index = match AnyDocument::parse(bytes, ct.as_deref())
+        .map_err(|e| CliError::failed(format!("{r}: {e}")))?
+    {
+        AnyDocument::Index(doc) => doc.value,
+        AnyDocument::Manifest(_) => {
+            return Err(CliError::failed(format!(
+                "{r} is a single image, not a list; inspect it without --platform"
+            )))
+        }
+    };
+    let manifest = |d: &manifold_engine::Digest| {
+        remote
+            .get_manifest(&r.with_digest(d.clone()))
+            .map(|(b, _)| b)
+    };
+    let blob = |d: &manifold_engine::Digest| remote.get_blob(&r, d);
+    let out = platform_entry(&r.to_string(), &index, wanted, &manifest, &blob)?;
+    output::print_bytes(&out)
+}
+
+type Fetch<'a> = dyn Fn(&manifold_engine::Digest) -> CliResult<Vec<u8>> + 'a;
+
+/// The entry of `index` for `wanted`, with its manifest and a summary of its config.
+fn platform_entry(
+    name: &str,
+    index: &manifold_engine::ImageIndex,
+    wanted: &str,
+    manifest: &Fetch,
+    blob: &Fetch,
+) -> CliResult<Vec<u8>> {
     let p = platform::parse(wanted)
         .map_err(|e| CliError::usage(format!("--platform {wanted}: {e}")))?;
-    let candidates: Vec<_> = list
-        .index
+    let candidates: Vec<_> = index
         .manifests
         .iter()
-        .map(|d| d.platform.as_ref())
+        .map(|d| {
+            if platform::is_attestation(d) {
+                None
+            } else {
+                d.platform.as_ref()
+            }
+        })
         .collect();
     let i = platform::best_match(&p, &candidates).ok_or_else(|| {
-        let have: Vec<String> = list
-            .index
+        let have: Vec<String> = index
             .manifests
             .iter()
             .filter_map(|d| d.platform.as_ref().map(|p| p.display()))
             .collect();
         CliError::failed(format!(
-            "{} has no entry for {}; it has: {}",
-            list.name,
+            "{name} has no entry for {}; it has: {}",
             p.display(),
             have.join(", ")
         ))
     })?;
-    let d = &list.index.manifests[i];
-    let raw = store
-        .read_blob(&list.name, &d.digest)
-        .map_err(|e| CliError::failed(e.0))?;
+    let d = &index.manifests[i];
+    let raw = manifest(&d.digest)?;
     let mut view = serde_json::Map::new();
     view.insert(
         "descriptor".into(),
@@ -152,17 +198,17 @@ fn platform_view(store: &Store, list: &LocalList, wanted: &str) -> CliResult {
             "manifest".into(),
             serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null),
         );
-        view.insert("summary".into(), summary(store, list, &m.value));
+        view.insert("summary".into(), summary(blob, &m.value));
     }
     let mut out = manifold_engine::json::go::to_vec(&serde_json::Value::Object(view), "  ");
     out.push(b'\n');
-    output::print_bytes(&out)
+    Ok(out)
 }
 
-fn summary(store: &Store, list: &LocalList, m: &ImageManifest) -> serde_json::Value {
+fn summary(blob: &Fetch, m: &ImageManifest) -> serde_json::Value {
     let layers: u64 = m.layers.iter().map(|l| l.size).sum();
     let mut s = serde_json::json!({ "layers": m.layers.len(), "layersSize": layers });
-    if let Ok(cfg) = store.read_blob(&list.name, &m.config.digest) {
+    if let Ok(cfg) = blob(&m.config.digest) {
         if let Ok(serde_json::Value::Object(c)) = serde_json::from_slice::<serde_json::Value>(&cfg)
         {
             for k in [

@@ -132,44 +132,12 @@ fn image(
     let from_config = match config {
         Some(cd) => {
             let bytes = client.get_blob_bytes(repo, &cd, MAX_SMALL_BLOB)?;
-            config_platform(&bytes)
+            manifold_engine::ops::platform_from_config(&bytes).unwrap_or_default()
         }
         None => Platform::default(),
     };
     d.platform = Some(platform.unwrap_or(from_config));
     Ok(d)
-}
-
-/// `json.Unmarshal(config, &ocispec.Platform{})`: only the platform keys, matched as Go
-/// matches struct fields (case-insensitively).
-fn config_platform(config: &[u8]) -> Platform {
-    let mut p = Platform::default();
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(config)
-    else {
-        return p;
-    };
-    for (k, v) in &map {
-        let k = k.to_ascii_lowercase();
-        match (k.as_str(), v) {
-            ("architecture", serde_json::Value::String(s)) => p.architecture = s.clone(),
-            ("os", serde_json::Value::String(s)) => p.os = s.clone(),
-            ("os.version", serde_json::Value::String(s)) => {
-                p.os_version = Some(s.clone()).filter(|s| !s.is_empty())
-            }
-            ("variant", serde_json::Value::String(s)) => {
-                p.variant = Some(s.clone()).filter(|s| !s.is_empty())
-            }
-            ("os.features", serde_json::Value::Array(a)) => {
-                let f: Vec<String> = a
-                    .iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect();
-                p.os_features = Some(f).filter(|f| !f.is_empty());
-            }
-            _ => {}
-        }
-    }
-    p
 }
 
 /// A list descriptor's platform as docker keeps it: the five ocispec fields, empty ones omitted.
@@ -196,29 +164,5 @@ fn docker_error(r: &Reference, e: RegistryError) -> CliError {
         CliError::failed(format!("no such manifest: {r}\nhint: {e}"))
     } else {
         CliError::failed(e.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn platform_from_config_reads_only_platform_keys() {
-        let p = config_platform(
-            br#"{"architecture":"arm","OS":"linux","variant":"v7","os.version":"1.2","os.features":["a"],"rootfs":{},"features":["x"]}"#,
-        );
-        assert_eq!(
-            String::from_utf8(manifold_engine::json::go::to_vec(&p, "")).unwrap(),
-            r#"{"architecture":"arm","os":"linux","os.version":"1.2","os.features":["a"],"variant":"v7"}"#
-        );
-        assert_eq!(
-            String::from_utf8(manifold_engine::json::go::to_vec(
-                &config_platform(b"[]"),
-                ""
-            ))
-            .unwrap(),
-            r#"{"architecture":"","os":""}"#
-        );
     }
 }

@@ -3,7 +3,8 @@
 
 use manifold_engine::json::go;
 use manifold_engine::media_type;
-use manifold_engine::model::{Annotations, Descriptor, ImageIndex, Platform};
+use manifold_engine::model::{Annotations, Descriptor, ImageIndex};
+use manifold_engine::serialize::DockerPlatform;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -28,27 +29,13 @@ struct Entry<'a> {
     digest: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     urls: Option<&'a Vec<String>>,
-    platform: PlatformOut<'a>,
+    platform: DockerPlatform<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     annotations: Option<&'a Annotations>,
     #[serde(skip_serializing_if = "Option::is_none")]
     artifact_type: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct PlatformOut<'a> {
-    architecture: &'a str,
-    os: &'a str,
-    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
-    os_version: Option<&'a str>,
-    #[serde(rename = "os.features", skip_serializing_if = "Option::is_none")]
-    os_features: Option<&'a Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    variant: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    features: Option<&'a Vec<String>>,
 }
 
 /// The media type podman gives a list: the chosen one, else Docker when empty and OCI otherwise.
@@ -61,7 +48,6 @@ pub fn media_type_of(index: &ImageIndex) -> &str {
 }
 
 pub fn inspect_bytes(index: &ImageIndex) -> Vec<u8> {
-    let empty = Platform::default();
     let list = List {
         schema_version: 2,
         media_type: media_type_of(index),
@@ -69,25 +55,15 @@ pub fn inspect_bytes(index: &ImageIndex) -> Vec<u8> {
         manifests: index
             .manifests
             .iter()
-            .map(|d| {
-                let p = d.platform.as_ref().unwrap_or(&empty);
-                Entry {
-                    media_type: &d.media_type,
-                    size: d.size,
-                    digest: d.digest.as_str(),
-                    urls: d.urls.as_ref(),
-                    platform: PlatformOut {
-                        architecture: &p.architecture,
-                        os: &p.os,
-                        os_version: p.os_version.as_deref(),
-                        os_features: p.os_features.as_ref(),
-                        variant: p.variant.as_deref(),
-                        features: p.features.as_ref(),
-                    },
-                    annotations: d.annotations.as_ref(),
-                    artifact_type: d.artifact_type.as_deref(),
-                    data: d.data.as_deref(),
-                }
+            .map(|d| Entry {
+                media_type: &d.media_type,
+                size: d.size,
+                digest: d.digest.as_str(),
+                urls: d.urls.as_ref(),
+                platform: DockerPlatform::of(d.platform.as_ref()),
+                annotations: d.annotations.as_ref(),
+                artifact_type: d.artifact_type.as_deref(),
+                data: d.data.as_deref(),
             })
             .collect(),
         subject: index.subject.as_ref(),

@@ -76,13 +76,6 @@ impl Remote for RemoteClient {
             .map_err(cli)
     }
 
-    fn has_manifest(&self, repository: &Reference, digest: &Digest) -> CliResult<bool> {
-        self.client
-            .head_manifest(&Repo::of(repository), digest.as_str())
-            .map(|d| d.is_some())
-            .map_err(cli)
-    }
-
     fn has_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<bool> {
         self.client
             .head_blob(&Repo::of(repository), digest)

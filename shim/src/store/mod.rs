@@ -101,6 +101,7 @@ impl Store {
         Ok(Store { root })
     }
 
+    #[cfg(test)]
     pub fn at(root: impl Into<PathBuf>) -> Store {
         Store { root: root.into() }
     }
@@ -155,11 +156,16 @@ impl Store {
             ));
         };
         let annotations = top.annotations.clone().unwrap_or_default();
-        if annotations.get(REF_NAME).map(String::as_str) != Some(name) {
-            return Err(corrupt(format!(
-                "index.json names {:?}, not this list",
-                annotations.get(REF_NAME)
-            )));
+        match annotations.get(REF_NAME) {
+            Some(n) if n == name => {}
+            Some(other) => {
+                return Err(corrupt(format!("index.json names {other}, not this list")));
+            }
+            None => {
+                return Err(corrupt(format!(
+                    "index.json does not name the list ({REF_NAME} is missing)"
+                )));
+            }
         }
         let list_bytes = self
             .read_blob(name, &top.digest)
@@ -200,10 +206,6 @@ impl Store {
         Ok(bytes)
     }
 
-    pub fn has_blob(&self, name: &str, digest: &Digest) -> bool {
-        blob_path(&self.dir(name), digest).is_file()
-    }
-
     /// Writes `list` and `blobs` (member manifests and configs not stored yet). The caller holds
     /// the list's lock. A new list is built in a hidden temp folder and renamed into place; an
     /// existing one gets its blobs first and its index.json last, each by rename.
@@ -219,7 +221,7 @@ impl Store {
         let dir = self.dir(&list.name);
         let fresh = !dir.join("index.json").is_file();
         let work = if fresh {
-            let tmp = lists.join(format!(".tmp-{}-{}", names::encode(&list.name), unique()));
+            let tmp = lists.join(temp_folder(&list.name));
             fs::create_dir_all(tmp.join("blobs/sha256")).map_err(|e| io_err("create", &tmp, e))?;
             write_file(
                 &tmp.join("oci-layout"),
@@ -278,7 +280,7 @@ impl Store {
         if fresh {
             if dir.exists() {
                 // A folder without index.json: left by hand or by a crash before index.json; replace it.
-                let trash = lists.join(format!(".tmp-{}-{}", names::encode(&list.name), unique()));
+                let trash = lists.join(temp_folder(&list.name));
                 fs::rename(&dir, &trash).map_err(|e| io_err("move aside", &dir, e))?;
                 let _ = fs::remove_dir_all(&trash);
             }
@@ -295,9 +297,7 @@ impl Store {
         if !dir.exists() {
             return Ok(false);
         }
-        let trash = self
-            .lists()
-            .join(format!(".tmp-{}-{}", names::encode(name), unique()));
+        let trash = self.lists().join(temp_folder(name));
         fs::rename(&dir, &trash).map_err(|e| io_err("remove", &dir, e))?;
         fs::remove_dir_all(&trash).map_err(|e| io_err("remove", &trash, e))?;
         Ok(true)
@@ -330,9 +330,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Removes temp folders a killed run left for this list (safe: we hold its lock).
+    /// Removes what a killed run left for this list (safe: we hold its lock): its temp and
+    /// trash folders beside the lists, and temp files in its folder and its blob folders.
     fn clean_temps(&self, name: &str) {
-        let prefix = format!(".tmp-{}-", names::encode(name));
+        let prefix = temp_prefix(name);
         if let Ok(rd) = fs::read_dir(self.lists()) {
             for e in rd.flatten() {
                 if e.file_name().to_string_lossy().starts_with(&prefix) {
@@ -340,12 +341,11 @@ impl Store {
                 }
             }
         }
-        let blobs = self.dir(name).join("blobs/sha256");
-        if let Ok(rd) = fs::read_dir(blobs) {
+        let dir = self.dir(name);
+        remove_temp_files(&dir);
+        if let Ok(rd) = fs::read_dir(dir.join("blobs")) {
             for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with(".tmp-") {
-                    let _ = fs::remove_file(e.path());
-                }
+                remove_temp_files(&e.path());
             }
         }
     }
@@ -367,6 +367,29 @@ fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
     dir.join("blobs")
         .join(digest.algorithm_str())
         .join(digest.encoded())
+}
+
+/// Deletes the `.tmp-*` files directly in `dir` (what `write_atomic` leaves when killed).
+fn remove_temp_files(dir: &Path) {
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with(".tmp-")
+                && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// The start of every temp folder name of one list. `+` never appears in an encoded name, so
+/// the prefix of `app:latest` is not a prefix of `app:latest-1`'s temp folders.
+fn temp_prefix(name: &str) -> String {
+    format!(".tmp-{}+", names::encode(name))
+}
+
+fn temp_folder(name: &str) -> String {
+    format!("{}{}", temp_prefix(name), unique())
 }
 
 /// A name part no other writer uses at the same time: process id, a per-process counter
