@@ -1033,7 +1033,7 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
     );
     let _ = writeln!(
         o,
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for &n in &args.sizes {
         for op in [Op::Create, Op::PushCross, Op::InspectRemote] {
