@@ -178,7 +178,12 @@ impl Field {
             "features" => Field::Features,
             "annotations" => Field::Annotations,
             "platform" => Field::Platform,
-            other => Field::Annotation(other.strip_prefix("annotation:")?.to_string()),
+            other => Field::Annotation(
+                other
+                    .strip_prefix("annotation:")
+                    .filter(|k| !k.is_empty())?
+                    .to_string(),
+            ),
         })
     }
 }
@@ -443,6 +448,18 @@ mod tests {
         let mut d = Descriptor::of(media_type::DOCKER_MANIFEST, byte);
         d.platform = Some(Platform::new(os, arch));
         d
+    }
+
+    #[test]
+    fn clear_fields_need_a_name_and_an_annotation_a_key() {
+        assert_eq!(
+            Field::parse("annotation:k"),
+            Some(Field::Annotation("k".into()))
+        );
+        // Found by the bad-input catalogue: `--clear annotation:` cleared the empty key.
+        assert_eq!(Field::parse("annotation:"), None);
+        assert_eq!(Field::parse(""), None);
+        assert_eq!(Field::parse("bogus"), None);
     }
 
     #[test]

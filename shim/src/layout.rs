@@ -37,6 +37,11 @@ pub struct Layout {
     dir: PathBuf,
 }
 
+/// A layout's exclusive lock; released when dropped.
+pub struct LayoutLock {
+    _file: fs::File,
+}
+
 impl Layout {
     /// An existing layout; the error says what is missing.
     pub fn open(dir: &Path) -> CliResult<Layout> {
@@ -51,12 +56,18 @@ impl Layout {
         })
     }
 
-    /// Opens the layout, creating an empty one when the folder does not exist or is empty.
+    /// Opens the layout, creating an empty one when the folder does not exist or is empty. A
+    /// folder holding only what an interrupted creation leaves (`blobs/`, `oci-layout`, temp
+    /// files, but no `index.json`, which is written last) is completed.
     pub fn open_or_create(dir: &Path) -> CliResult<Layout> {
-        let empty = fs::read_dir(dir)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(true);
-        if empty {
+        let unfinished = !dir.join("index.json").exists()
+            && fs::read_dir(dir).map_or(true, |d| {
+                d.flatten().all(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    n == "blobs" || n == "oci-layout" || n.starts_with(".tmp-")
+                })
+            });
+        if unfinished {
             fs::create_dir_all(dir.join("blobs/sha256"))
                 .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
             write_atomic(
@@ -69,6 +80,41 @@ impl Layout {
                 .map_err(|e| CliError::failed(e.0))?;
         }
         Layout::open(dir)
+    }
+
+    /// Takes the exclusive lock of the layout at `dir` (a lock on the folder itself, so nothing
+    /// is added to it) for one run that writes into it, removes the temp files that killed runs
+    /// left (every writer holds this lock, so none of them is being written), and opens the
+    /// layout, creating or completing it.
+    ///
+    /// The folder is made if missing and locked before it is looked at, so two runs that
+    /// create one layout cannot both write its first, empty index.json.
+    pub fn lock_or_create(dir: &Path) -> CliResult<(Layout, LayoutLock)> {
+        fs::create_dir_all(dir)
+            .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+        let file = fs::File::open(dir)
+            .map_err(|e| CliError::failed(format!("cannot open {}: {e}", dir.display())))?;
+        file.lock()
+            .map_err(|e| CliError::failed(format!("cannot lock {}: {e}", dir.display())))?;
+        let clean = |dir: &Path| {
+            if let Ok(rd) = fs::read_dir(dir) {
+                for e in rd.flatten() {
+                    if e.file_name().to_string_lossy().starts_with(".tmp-")
+                        && e.file_type().is_ok_and(|t| t.is_file())
+                    {
+                        let _ = fs::remove_file(e.path());
+                    }
+                }
+            }
+        };
+        clean(dir);
+        if let Ok(rd) = fs::read_dir(dir.join("blobs")) {
+            for e in rd.flatten() {
+                clean(&e.path());
+            }
+        }
+        let layout = Layout::open_or_create(dir)?;
+        Ok((layout, LayoutLock { _file: file }))
     }
 
     pub fn index(&self) -> CliResult<ImageIndex> {

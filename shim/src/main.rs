@@ -24,7 +24,7 @@ fn main() {
         Ok(()) => 0,
         Err(e) => {
             if !e.message.is_empty() {
-                eprintln!("{}", e.message);
+                eprintln!("{}", error::printable(&e.message));
             }
             e.code
         }
@@ -39,7 +39,10 @@ fn parse_args() -> Cli {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            let args: Vec<String> = std::env::args().collect();
+            // Lossy: an argument that is not UTF-8 is exactly what clap is reporting here.
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
             let list_command = args.iter().skip(1).any(|a| {
                 matches!(
                     a.as_str(),

@@ -70,11 +70,16 @@ pub enum Location {
 
 impl Location {
     /// `oci:PATH[:TAG]` or a registry reference (docker's normalisation, `:latest` added).
-    pub fn parse(arg: &str) -> Result<Location, manifold_engine::reference::ReferenceError> {
+    pub fn parse(arg: &str) -> Result<Location, LocationError> {
         if let Some((path, tag)) = layout::parse_spec(arg) {
             return Ok(Location::Layout(path, tag));
         }
-        Reference::parse_docker(arg).map(Location::Registry)
+        if arg == "oci:" {
+            return Err(LocationError::EmptyLayoutPath);
+        }
+        Reference::parse_docker(arg)
+            .map(Location::Registry)
+            .map_err(LocationError::Reference)
     }
 
     /// What an entry records as its source: the normalised reference, or the `oci:` spec.
@@ -91,6 +96,25 @@ impl Location {
         match self {
             Location::Registry(r) => r.with_digest(digest.clone()).to_string(),
             Location::Layout(p, _) => format!("oci:{}@{digest}", p.display()),
+        }
+    }
+}
+
+/// Why an IMAGE argument names no location. A bad reference shows docker's exact words.
+#[derive(Debug)]
+pub enum LocationError {
+    Reference(manifold_engine::reference::ReferenceError),
+    /// `oci:` with nothing after it.
+    EmptyLayoutPath,
+}
+
+impl std::fmt::Display for LocationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LocationError::Reference(e) => e.fmt(f),
+            LocationError::EmptyLayoutPath => {
+                f.write_str("oci: names no layout folder; write oci:PATH[:TAG]")
+            }
         }
     }
 }

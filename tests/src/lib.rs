@@ -9,6 +9,7 @@
 
 pub mod certs;
 pub mod env;
+pub mod fault;
 pub mod registry;
 pub mod seed;
 pub mod token;

@@ -436,6 +436,7 @@ fn tls_self_signed_refused_then_cert_dir_or_insecure() {
     };
     let env = TestEnv::new();
     let creds = format!("{USER}:{PASSWORD}");
+    let seeded = f.reg.requests().len();
     let out = inspect(&env, &["--creds", &creds], &f.reference);
     assert_eq!(out.code, 1);
     assert!(
@@ -450,6 +451,30 @@ fn tls_self_signed_refused_then_cert_dir_or_insecure() {
         "{}",
         out.stderr
     );
+    // refused at the handshake: no request reached the registry (no fall-back to plain HTTP,
+    // so the credential was never sent), and create and push are refused the same way
+    assert_eq!(f.reg.requests().len(), seeded, "{:?}", f.reg.requests());
+    let list = format!("{}/dst/app:v1", f.reg.host());
+    let out = env.manifold(&["create", "--creds", &creds, &list, &f.reference]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("unknown authority"), "{}", out.stderr);
+    assert_eq!(f.reg.requests().len(), seeded, "{:?}", f.reg.requests());
+    env.manifold(&[
+        "create",
+        "--insecure",
+        "--creds",
+        &creds,
+        &list,
+        &f.reference,
+    ])
+    .success();
+    let seen = f.reg.requests().len();
+    let out = env.manifold(&["push", "--creds", &creds, &list]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("unknown authority"), "{}", out.stderr);
+    assert_eq!(f.reg.requests().len(), seen, "{:?}", f.reg.requests());
+    env.manifold(&["push", "--insecure", "--creds", &creds, &list])
+        .success();
     // --cert-dir with the CA
     let certs = env.path("certs");
     std::fs::create_dir_all(&certs).unwrap();

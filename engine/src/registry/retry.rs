@@ -34,8 +34,9 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Methods that may be sent again without changing the result. An upload's PATCH/PUT/POST
-/// (and a mount POST) is not retried by the transport; the caller restarts the whole upload.
+/// Methods that may be sent again without changing the result. Callers decide per request
+/// beyond this: a mount POST or the POST opening an upload session is safe to repeat; an
+/// upload's PATCH is not, and a failed monolithic upload starts over on a new session.
 pub fn is_idempotent(method: &str) -> bool {
     matches!(
         method.to_ascii_uppercase().as_str(),
@@ -144,7 +145,9 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
         [_, m, d, t, y] => (d.parse().ok()?, month(m)?, y.parse().ok()?, hms(t)?),
         _ => return None,
     };
-    if !(1..=31).contains(&day) {
+    // A registry controls this header: years outside HTTP-date's four digits would overflow
+    // the day arithmetic (found by fuzzing), and mean nothing anyway.
+    if !(1..=31).contains(&day) || !(1..=9999).contains(&year) {
         return None;
     }
     let days = days_from_civil(year, mon, day);
@@ -161,6 +164,16 @@ mod tests {
         base_ms: 200,
         max_ms: 10_000,
     };
+
+    #[test]
+    fn absurd_years_in_retry_after_are_ignored_not_overflowed() {
+        // Found by the registry_replies fuzz target: this overflowed `days * 86400`.
+        assert_eq!(
+            parse_http_date("W 21 Oct 8888888888882015 07:28:00 GMT"),
+            None
+        );
+        assert_eq!(parse_http_date("Wed, 21 Oct 0 07:28:00 GMT"), None);
+    }
 
     #[test]
     fn what_is_retried() {

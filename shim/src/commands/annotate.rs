@@ -73,6 +73,9 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
             subject,
             clear,
         };
+        if !ctx.store.exists(&name) {
+            return Err(ctx.no_such_list(&args.list, &name));
+        }
         let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
         let mut list = ctx
             .store
@@ -93,7 +96,8 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
     if p == Personality::Docker && manifold_engine::Digest::parse(image).is_err() {
         if let Err(e) = crate::source::Location::parse(image) {
             return Err(CliError::failed(format!(
-                "annotate: error parsing name for manifest {image}: {e}"
+                "annotate: error parsing name for manifest {}: {e}",
+                crate::error::shown(image)
             )));
         }
     }
@@ -112,18 +116,22 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
         // podman's AnnotateInstance: a new architecture resets the variant.
         edit.clear.push(Field::Variant);
     }
+    let missing = || match p {
+        Personality::Docker => CliError::failed(format!(
+            "manifest for image {image} does not exist in {}",
+            args.list
+        )),
+        _ => ctx.no_such_list(&args.list, &name),
+    };
+    if !ctx.store.exists(&name) {
+        return Err(missing());
+    }
     let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
     let mut list = ctx
         .store
         .load(&name)
         .map_err(|e| CliError::failed(e.0))?
-        .ok_or_else(|| match p {
-            Personality::Docker => CliError::failed(format!(
-                "manifest for image {image} does not exist in {}",
-                args.list
-            )),
-            _ => ctx.no_such_list(&args.list, &name),
-        })?;
+        .ok_or_else(missing)?;
     let i = find(&list, image).ok_or_else(|| match p {
         Personality::Docker => CliError::failed(format!(
             "manifest for image {image} does not exist in {}",

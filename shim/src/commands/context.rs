@@ -31,13 +31,15 @@ impl Context {
             Ok(r) => Ok(r.to_string()),
             Err(e) => Err(match self.personality {
                 Personality::Docker => {
+                    let raw = crate::error::shown(raw);
                     CliError::failed(format!("error parsing name for manifest list {raw}: {e}"))
                 }
                 Personality::Podman => {
                     CliError::with_code(format!("Error: parsing name {raw:?}: {e}"), 125)
                 }
                 Personality::Pack => CliError::failed(format!(
-                    "ERROR: '{raw}' is not a valid manifest list name: {e} ({})",
+                    "ERROR: '{}' is not a valid manifest list name: {e} ({})",
+                    crate::error::shown(raw),
                     e.hint()
                 )),
             }),

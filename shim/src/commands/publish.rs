@@ -133,10 +133,12 @@ pub fn publish(p: &Publish, dest: &Location) -> CliResult<Digest> {
         .map_err(|e| CliError::failed(format!("the list: {e}")))?;
     let list_media_type = doc.media_type().to_string();
     confirm_copies(p, dest)?;
-    if let Location::Layout(path, _) = dest {
-        // Made once, before members are copied in parallel into it.
-        Layout::open_or_create(path)?;
-    }
+    // Made once, before members are copied in parallel into it, and locked for the whole
+    // publish: concurrent pushes into one layout take turns, and temp files of killed ones go.
+    let _layout_lock = match dest {
+        Location::Layout(path, _) => Some(Layout::lock_or_create(path)?.1),
+        Location::Registry(_) => None,
+    };
     let lines = Mutex::new(Vec::new());
     let first_error: Mutex<Option<CliError>> = Mutex::new(None);
     let next = AtomicUsize::new(0);

@@ -19,13 +19,15 @@ pub fn delete_lists(ctx: &Context, lists: &[String]) -> CliResult {
                     .map_err(|e| CliError::failed(e.to_string()))?,
                 _ => ctx.list_name(raw)?,
             };
+            // No lock (and so no lock file) for a list that is not there.
+            if !ctx.store.exists(&name) {
+                return Err(ctx.no_such_list(raw, &name));
+            }
             let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
-            // A damaged list is reported, not removed (docker's rule); `--force` is not needed
-            // because the message says how the folder can be removed by hand.
-            match ctx.store.load(&name) {
-                Ok(Some(_)) => {}
-                Ok(None) => return Err(ctx.no_such_list(raw, &name)),
-                Err(e) => return Err(CliError::failed(e.0)),
+            // A damaged list is removed too (docker cannot): every "damaged" message tells the
+            // user to `rm` it, and nothing in it can be read anyway.
+            if let Ok(None) = ctx.store.load(&name) {
+                return Err(ctx.no_such_list(raw, &name));
             }
             ctx.store
                 .remove(&lock, &name)
@@ -66,6 +68,9 @@ pub fn drop_entries(ctx: &Context, args: &[String]) -> CliResult {
         }
     };
     let name = ctx.list_name(list_raw)?;
+    if !ctx.store.exists(&name) {
+        return Err(ctx.no_such_list(list_raw, &name));
+    }
     let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
     let mut list = ctx
         .store

@@ -42,6 +42,10 @@ pub struct Options {
     pub user_agent: String,
     /// Upload chunk size (and the largest blob sent in one PUT); default [`CHUNK`].
     pub chunk_size: usize,
+    /// Timeouts (`MANIFOLD_TIMEOUT`) and fixed addresses (`MANIFOLD_RESOLVE`).
+    pub net: transport::Net,
+    /// A setting from the environment that could not be used: reported at the first request.
+    pub settings_error: Option<String>,
 }
 
 impl Default for Options {
@@ -55,14 +59,32 @@ impl Default for Options {
             retry: RetryPolicy::default(),
             user_agent: concat!("manifold/", env!("CARGO_PKG_VERSION")).to_string(),
             chunk_size: CHUNK,
+            net: transport::Net::default(),
+            settings_error: None,
         }
     }
 }
 
 impl Options {
     /// The options the command line asks for: `--insecure` or `--tls-verify=false`, `--cert-dir`,
-    /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`.
+    /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`; and from
+    /// the environment `MANIFOLD_TIMEOUT` (seconds) and `MANIFOLD_RESOLVE` (HOST:PORT:ADDRESS).
     pub fn from_args(args: &crate::cli::RegistryArgs) -> Options {
+        let mut net = transport::Net::default();
+        let mut settings_error = None;
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(v) = env("MANIFOLD_TIMEOUT") {
+            match transport::Timeouts::parse(&v) {
+                Ok(t) => net.timeouts = t,
+                Err(e) => settings_error = Some(e),
+            }
+        }
+        if let Some(v) = env("MANIFOLD_RESOLVE") {
+            match transport::Resolve::parse_list(&v) {
+                Ok(r) => net.resolve = r,
+                Err(e) => settings_error = Some(e),
+            }
+        }
         let jobs = args
             .jobs
             .or_else(|| {
@@ -81,6 +103,8 @@ impl Options {
                 args.creds.as_deref(),
                 args.authfile.as_deref(),
             ),
+            net,
+            settings_error,
             ..Options::default()
         }
     }
@@ -190,10 +214,17 @@ impl Client {
     fn agents(&self) -> Result<&Agents, RegistryError> {
         self.agents
             .get_or_init(|| {
+                if let Some(message) = &self.opts.settings_error {
+                    return Err(RegistryError::Settings {
+                        message: message.clone(),
+                    });
+                }
                 Agents::new(
                     self.opts.insecure,
                     self.opts.cert_dir.as_deref(),
                     &self.opts.user_agent,
+                    &self.opts.net,
+                    self.opts.jobs,
                 )
             })
             .as_ref()
@@ -272,6 +303,19 @@ impl Client {
                 return r.clone();
             }
         }
+        if let ureq::Error::Timeout(t) = e {
+            let limit = match t {
+                ureq::Timeout::Connect => self.opts.net.timeouts.connect,
+                _ => self.opts.net.timeouts.io,
+            };
+            return RegistryError::Network {
+                url: transport::redact_url(url),
+                message: format!(
+                    "{host} did not answer within {} s ({t}); set MANIFOLD_TIMEOUT=SECONDS to wait longer",
+                    limit.as_secs_f64()
+                ),
+            };
+        }
         match classify(e) {
             Failure::Certificate(p) | Failure::NotTls(p) => RegistryError::Tls {
                 host: host.to_string(),
@@ -304,29 +348,53 @@ impl Client {
     fn connect(&self, host: &str) -> Result<Host, RegistryError> {
         let https = Endpoint::new("https", host);
         let hub = host == "registry-1.docker.io";
+        // Retried like any idempotent request: a 503 or 429 here must not pass for "this
+        // registry wants no credentials" (only a 401 says how to authenticate).
         let ping = |ep: &Endpoint| {
             let url = ep.ping();
-            let mut last = None;
-            for attempt in 1..=self.opts.retry.tries {
-                match self.send_once("GET", &url, &[], &mut None, &ReqBody::Empty) {
-                    Ok(r) => return Ok(r),
-                    Err(e) => {
-                        let transient = matches!(classify(&e), Failure::Transient(_));
-                        last = Some(e);
-                        if !transient || attempt == self.opts.retry.tries {
-                            break;
-                        }
-                        std::thread::sleep(Duration::from_millis(proto::backoff(
+            let mut attempt = 1;
+            loop {
+                let outcome = self.send_once("GET", &url, &[], &mut None, &ReqBody::Empty);
+                let wait = match &outcome {
+                    Ok(r) => {
+                        let retry_after = r
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string);
+                        should_retry(
                             &self.opts.retry,
+                            true,
                             attempt,
+                            &Outcome::Status {
+                                code: r.status().as_u16(),
+                                retry_after: retry_after.as_deref(),
+                            },
                             jitter(),
-                        )));
+                            now_unix(),
+                        )
                     }
+                    Err(e) if matches!(classify(e), Failure::Transient(_)) => should_retry(
+                        &self.opts.retry,
+                        true,
+                        attempt,
+                        &Outcome::ConnectionError,
+                        jitter(),
+                        now_unix(),
+                    ),
+                    Err(_) => None,
+                };
+                match wait {
+                    Some(ms) => {
+                        self.debug(|| format!("* retrying in {ms} ms"));
+                        std::thread::sleep(Duration::from_millis(ms));
+                        attempt += 1;
+                    }
+                    None => return outcome,
                 }
             }
-            Err(last.expect("at least one try"))
         };
-        let (endpoint, resp) = match ping(&https) {
+        let (endpoint, mut resp) = match ping(&https) {
             Ok(r) => (https, r),
             Err(e) => {
                 let plain_allowed = !hub && (is_loopback(host) || self.opts.insecure);
@@ -355,7 +423,21 @@ impl Client {
                 }
             }
         };
-        let auth = if resp.status().as_u16() == 401 {
+        let status = resp.status().as_u16();
+        if status >= 500 || status == 429 {
+            return Err(self.status_error(
+                &Repo {
+                    domain: host.to_string(),
+                    host: host.to_string(),
+                    path: String::new(),
+                },
+                "GET",
+                &endpoint.ping(),
+                resp,
+                Subject::Other,
+            ));
+        }
+        let auth = if status == 401 {
             let values: Vec<&str> = resp
                 .headers()
                 .get_all("www-authenticate")
@@ -394,6 +476,8 @@ impl Client {
         } else {
             AuthMode::Anonymous
         };
+        // Read the (tiny) body so the connection goes back to the pool for the next request.
+        let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
         Ok(Host {
             endpoint,
             auth,
@@ -594,9 +678,15 @@ impl Client {
         let mut extra_scope: Option<String> = None;
         let mut attempt = 1;
         let replayable = stream.is_none();
+        // Credentials go to the registry's own host only, never to an upload Location (or any
+        // URL the registry hands out) on another host.
+        let own_host = url_host(url).is_some_and(|h| h.eq_ignore_ascii_case(&repo.host));
         loop {
-            let auth =
-                self.authorization(repo, &host, scopes, extra_scope.as_deref(), refreshed)?;
+            let auth = if own_host {
+                self.authorization(repo, &host, scopes, extra_scope.as_deref(), refreshed)?
+            } else {
+                None
+            };
             let mut h: Vec<(&str, String)> = headers.to_vec();
             if let Some(a) = auth {
                 h.push(("Authorization", a));
@@ -821,20 +911,50 @@ impl Client {
     /// checked against the digest of a digest reference, and against `Docker-Content-Digest`
     /// when the registry sends it; manifests over 4 MiB are refused.
     pub fn get_manifest(&self, repo: &Repo, reference: &str) -> Result<Manifest, RegistryError> {
-        let host = self.host(repo)?;
+        // A body cut off (reset, truncated, timed out) is fetched again, like a failed request.
+        let mut attempt = 1;
+        loop {
+            match self.get_manifest_once(repo, reference) {
+                Err((e, true)) if attempt < self.opts.retry.tries => {
+                    let ms = proto::backoff(&self.opts.retry, attempt, jitter());
+                    self.debug(|| format!("* {e}; retrying in {ms} ms"));
+                    std::thread::sleep(Duration::from_millis(ms));
+                    attempt += 1;
+                }
+                other => return other.map_err(|(e, _)| e),
+            }
+        }
+    }
+
+    /// One GET of a manifest; the error says whether the body broke off (worth another try).
+    fn get_manifest_once(
+        &self,
+        repo: &Repo,
+        reference: &str,
+    ) -> Result<Manifest, (RegistryError, bool)> {
+        let fatal = |e: RegistryError| (e, false);
+        let host = self.host(repo).map_err(fatal)?;
         let url = host.endpoint.manifest(&repo.path, reference);
-        let mut resp = self.request(
-            repo,
-            &[Scope::pull(&repo.path)],
-            "GET",
-            &url,
-            &[("Accept", MANIFEST_ACCEPT.join(", "))],
-            None,
-            ReqBody::Empty,
-            true,
-        )?;
+        let mut resp = self
+            .request(
+                repo,
+                &[Scope::pull(&repo.path)],
+                "GET",
+                &url,
+                &[("Accept", MANIFEST_ACCEPT.join(", "))],
+                None,
+                ReqBody::Empty,
+                true,
+            )
+            .map_err(fatal)?;
         if resp.status().as_u16() != 200 {
-            return Err(self.status_error(repo, "GET", &url, resp, Subject::Manifest(reference)));
+            return Err(fatal(self.status_error(
+                repo,
+                "GET",
+                &url,
+                resp,
+                Subject::Manifest(reference),
+            )));
         }
         let header = |r: &Response<ureq::Body>, k: &str| {
             r.headers()
@@ -846,10 +966,10 @@ impl Client {
             .and_then(|v| v.parse::<u64>().ok())
             .is_some_and(|n| n > MAX_MANIFEST_BYTES)
         {
-            return Err(RegistryError::TooLarge {
+            return Err(fatal(RegistryError::TooLarge {
                 url,
                 limit: MAX_MANIFEST_BYTES,
-            });
+            }));
         }
         let content_type = header(&resp, "content-type");
         let header_digest = header(&resp, "docker-content-digest");
@@ -859,13 +979,17 @@ impl Client {
             .limit(MAX_MANIFEST_BYTES + 1)
             .read_to_vec()
             .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => RegistryError::TooLarge {
+                ureq::Error::BodyExceedsLimit(_) => fatal(RegistryError::TooLarge {
                     url: url.clone(),
                     limit: MAX_MANIFEST_BYTES,
-                },
-                e => self.failure_error(&repo.host, &url, &e),
+                }),
+                e => (
+                    self.failure_error(&repo.host, &url, &e),
+                    matches!(classify(&e), Failure::Transient(_)),
+                ),
             })?;
-        let digest = verify_manifest(repo, reference, &bytes, header_digest.as_deref())?;
+        let digest =
+            verify_manifest(repo, reference, &bytes, header_digest.as_deref()).map_err(fatal)?;
         let media_type = content_type
             .as_deref()
             .map(media_type::strip_parameters)
@@ -942,19 +1066,6 @@ impl Client {
     ) -> Result<u64, RegistryError> {
         let host = self.host(repo)?;
         let url = host.endpoint.blob(&repo.path, digest);
-        let mut resp = self.request(
-            repo,
-            &[Scope::pull(&repo.path)],
-            "GET",
-            &url,
-            &[],
-            None,
-            ReqBody::Empty,
-            true,
-        )?;
-        if resp.status().as_u16() != 200 {
-            return Err(self.status_error(repo, "GET", &url, resp, Subject::Blob(digest)));
-        }
         let mut hasher =
             Hasher::new(&digest.algorithm()).ok_or_else(|| RegistryError::Protocol {
                 method: "GET".into(),
@@ -963,24 +1074,81 @@ impl Client {
                 message: format!("cannot verify digest algorithm {}", digest.algorithm_str()),
                 errors: None,
             })?;
-        let mut reader = resp.body_mut().as_reader();
-        let mut buf = vec![0u8; 64 * 1024];
         let mut total = 0u64;
+        let mut attempt = 1;
+        // A body that breaks off is resumed where it stopped (`Range`), up to the retry count;
+        // a registry that ignores the Range gets its first bytes skipped.
         loop {
-            let n = reader.read(&mut buf).map_err(|e| RegistryError::Network {
-                url: transport::redact_url(&url),
-                message: e.to_string(),
-            })?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n])
-                .map_err(|e| RegistryError::Network {
+            let range = (total > 0).then(|| ("Range", format!("bytes={total}-")));
+            let mut resp = self.request(
+                repo,
+                &[Scope::pull(&repo.path)],
+                "GET",
+                &url,
+                range.as_slice(),
+                None,
+                ReqBody::Empty,
+                true,
+            )?;
+            let mut skip = match resp.status().as_u16() {
+                200 => total,
+                206 if total > 0
+                    && resp
+                        .headers()
+                        .get("content-range")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("bytes "))
+                        .and_then(|v| v.split('-').next())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        == Some(total) =>
+                {
+                    0
+                }
+                _ => return Err(self.status_error(repo, "GET", &url, resp, Subject::Blob(digest))),
+            };
+            let mut reader = resp.body_mut().as_reader();
+            let mut buf = vec![0u8; 64 * 1024];
+            let broke_off = loop {
+                let n = match reader.read(&mut buf) {
+                    Ok(0) => break None,
+                    Ok(n) => n,
+                    Err(e) => break Some(ureq::Error::from(e)),
+                };
+                let fresh = &buf[(skip.min(n as u64) as usize)..n];
+                skip -= skip.min(n as u64);
+                if fresh.is_empty() {
+                    continue;
+                }
+                hasher.update(fresh);
+                out.write_all(fresh).map_err(|e| RegistryError::Network {
                     url: transport::redact_url(&url),
                     message: format!("writing the blob failed: {e}"),
                 })?;
-            total += n as u64;
+                total += fresh.len() as u64;
+            };
+            match broke_off {
+                None if skip == 0 => break,
+                None => {
+                    return Err(RegistryError::Network {
+                        url: transport::redact_url(&url),
+                        message: "the registry sent less than it had sent before".into(),
+                    })
+                }
+                Some(e)
+                    if attempt < self.opts.retry.tries
+                        && matches!(classify(&e), Failure::Transient(_)) =>
+                {
+                    let ms = proto::backoff(&self.opts.retry, attempt, jitter());
+                    self.debug(|| {
+                        format!(
+                            "* blob body broke off after {total} bytes ({e}); resuming in {ms} ms"
+                        )
+                    });
+                    std::thread::sleep(Duration::from_millis(ms));
+                    attempt += 1;
+                }
+                Some(e) => return Err(self.failure_error(&repo.host, &url, &e)),
+            }
         }
         let computed = hasher.finish();
         if &computed != digest {
@@ -1106,6 +1274,8 @@ impl Client {
     ) -> Result<Mount, RegistryError> {
         let host = self.host(repo)?;
         let url = host.endpoint.mount(&repo.path, digest, from);
+        // Retried like an idempotent request: a mount names its content by digest, so asking
+        // twice ends in the same state (at worst an unused upload session the registry expires).
         let resp = self.request(
             repo,
             &Scope::mount(&repo.path, from),
@@ -1114,7 +1284,7 @@ impl Client {
             &[],
             None,
             ReqBody::Empty,
-            false,
+            true,
         )?;
         match resp.status().as_u16() {
             201 => Ok(Mount::Mounted),
@@ -1144,29 +1314,24 @@ impl Client {
     ) -> Result<(), RegistryError> {
         let host = self.host(repo)?;
         let scopes = [Scope::push(&repo.path)];
+        // Opening a session changes nothing anyone sees, so its POST is retried.
+        let open_session = || -> Result<String, RegistryError> {
+            let url = host.endpoint.upload_start(&repo.path);
+            let resp =
+                self.request(repo, &scopes, "POST", &url, &[], None, ReqBody::Empty, true)?;
+            if resp.status().as_u16() != 202 {
+                return Err(self.status_error(repo, "POST", &url, resp, Subject::Other));
+            }
+            Ok(host
+                .endpoint
+                .resolve_location(&location(&resp).ok_or_else(|| RegistryError::Upload {
+                    name: repo.name(),
+                    message: "the registry opened an upload session without a Location".into(),
+                })?))
+        };
         let mut loc = match session {
             Some(l) => l,
-            None => {
-                let url = host.endpoint.upload_start(&repo.path);
-                let resp = self.request(
-                    repo,
-                    &scopes,
-                    "POST",
-                    &url,
-                    &[],
-                    None,
-                    ReqBody::Empty,
-                    false,
-                )?;
-                if resp.status().as_u16() != 202 {
-                    return Err(self.status_error(repo, "POST", &url, resp, Subject::Other));
-                }
-                host.endpoint
-                    .resolve_location(&location(&resp).ok_or_else(|| RegistryError::Upload {
-                        name: repo.name(),
-                        message: "the registry opened an upload session without a Location".into(),
-                    })?)
-            }
+            None => open_session()?,
         };
         let mut hasher = Hasher::new(&digest.algorithm()).ok_or_else(|| RegistryError::Upload {
             name: repo.name(),
@@ -1198,18 +1363,62 @@ impl Client {
             if &computed != digest {
                 return Err(mismatch(computed));
             }
-            let url = with_digest(&loc, digest);
-            let resp = self.request(
-                repo,
-                &scopes,
-                "PUT",
-                &url,
-                &[("Content-Type", "application/octet-stream".to_string())],
-                None,
-                ReqBody::Bytes(&buf),
-                false,
-            )?;
-            return self.finish_upload(repo, &url, resp, digest);
+            // The whole blob is in memory: a failed PUT is not sent again on its session (whose
+            // state is unknown) but the upload starts over on a new one, up to the retry count.
+            let mut attempt = 1;
+            loop {
+                let url = with_digest(&loc, digest);
+                let outcome = self.request(
+                    repo,
+                    &scopes,
+                    "PUT",
+                    &url,
+                    &[("Content-Type", "application/octet-stream".to_string())],
+                    None,
+                    ReqBody::Bytes(&buf),
+                    false,
+                );
+                let wait = match &outcome {
+                    Ok(r) => {
+                        let retry_after = r
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string);
+                        should_retry(
+                            &self.opts.retry,
+                            true,
+                            attempt,
+                            &Outcome::Status {
+                                code: r.status().as_u16(),
+                                retry_after: retry_after.as_deref(),
+                            },
+                            jitter(),
+                            now_unix(),
+                        )
+                    }
+                    Err(RegistryError::Network { .. }) => should_retry(
+                        &self.opts.retry,
+                        true,
+                        attempt,
+                        &Outcome::ConnectionError,
+                        jitter(),
+                        now_unix(),
+                    ),
+                    Err(_) => None,
+                };
+                match wait {
+                    Some(ms) => {
+                        self.debug(|| {
+                            format!("* upload of {digest} failed; starting over in {ms} ms")
+                        });
+                        std::thread::sleep(Duration::from_millis(ms));
+                        attempt += 1;
+                        loc = open_session()?;
+                    }
+                    None => return self.finish_upload(repo, &url, outcome?, digest),
+                }
+            }
         }
         loop {
             let n = read_chunk(data, &mut buf)?;

@@ -56,6 +56,8 @@ pub enum RegistryError {
     TooLarge { url: String, limit: u64 },
     /// A credential file or helper could not be used.
     Credentials { message: String },
+    /// A setting (an environment variable) could not be used.
+    Settings { message: String },
     /// An upload or mount was refused by the registry in a way the client cannot recover from.
     Upload { name: String, message: String },
 }
@@ -155,6 +157,7 @@ impl fmt::Display for RegistryError {
                 "{url}: the manifest is larger than {limit} bytes; refusing it (as containerd does)"
             ),
             RegistryError::Credentials { message } => write!(f, "credentials: {message}"),
+            RegistryError::Settings { message } => f.write_str(message),
             RegistryError::Upload { name, message } => write!(f, "upload to {name}: {message}"),
         }
     }

@@ -32,6 +32,112 @@ pub fn strip_port(host: &str) -> &str {
     }
 }
 
+/// How long to wait for a registry: to connect, and for each reply and each read or write of
+/// a body. `MANIFOLD_TIMEOUT=SECONDS` sets them all to one value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub io: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(30),
+            io: Duration::from_secs(120),
+        }
+    }
+}
+
+impl Timeouts {
+    /// `MANIFOLD_TIMEOUT`: a positive number of seconds (fractions allowed), for every limit.
+    pub fn parse(value: &str) -> Result<Timeouts, String> {
+        match value.trim().parse::<f64>() {
+            Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => {
+                let d = Duration::from_secs_f64(s);
+                Ok(Timeouts { connect: d, io: d })
+            }
+            _ => Err(format!(
+                "MANIFOLD_TIMEOUT={value:?}: expected a number of seconds between 0 and 86400"
+            )),
+        }
+    }
+}
+
+/// `MANIFOLD_RESOLVE=HOST:PORT:ADDRESS[,...]`: connect to ADDRESS for HOST:PORT, as curl's
+/// `--resolve` does. The host name stays what the reference says (for TLS, credentials and the
+/// loopback rule); only the address dialled changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolve {
+    pub host: String,
+    pub port: u16,
+    pub addr: IpAddr,
+}
+
+impl Resolve {
+    pub fn parse_list(value: &str) -> Result<Vec<Resolve>, String> {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                let bad = || {
+                    format!("MANIFOLD_RESOLVE entry {e:?}: expected HOST:PORT:ADDRESS, e.g. registry.test:5000:127.0.0.1")
+                };
+                let (host, rest) = e.split_once(':').ok_or_else(bad)?;
+                let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
+                let addr = addr.trim_start_matches('[').trim_end_matches(']');
+                Ok(Resolve {
+                    host: host.to_ascii_lowercase(),
+                    port: port.parse().map_err(|_| bad())?,
+                    addr: addr.parse().map_err(|_| bad())?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// ureq's resolver with the `MANIFOLD_RESOLVE` entries first.
+#[derive(Debug)]
+struct MapResolver {
+    entries: Vec<Resolve>,
+    fallback: ureq::unversioned::resolver::DefaultResolver,
+}
+
+impl ureq::unversioned::resolver::Resolver for MapResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        if let Some(a) = uri.authority() {
+            let port = a.port_u16().unwrap_or(match uri.scheme_str() {
+                Some("https") => 443,
+                _ => 80,
+            });
+            let host = a.host().trim_start_matches('[').trim_end_matches(']');
+            if let Some(e) = self
+                .entries
+                .iter()
+                .find(|e| e.port == port && e.host.eq_ignore_ascii_case(host))
+            {
+                let mut out = self.empty();
+                out.push(std::net::SocketAddr::new(e.addr, port));
+                return Ok(out);
+            }
+        }
+        self.fallback.resolve(uri, config, timeout)
+    }
+}
+
+/// The network settings of a run besides TLS.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Net {
+    pub timeouts: Timeouts,
+    pub resolve: Vec<Resolve>,
+}
+
 /// The two agents of a run: one that may use an environment proxy, one that never does (for
 /// loopback hosts, as Go's `net/http` behaves). Both share the TLS settings of the command.
 pub struct Agents {
@@ -40,14 +146,20 @@ pub struct Agents {
 }
 
 impl Agents {
+    /// `jobs`: the most requests in flight at once; that many idle connections per host are
+    /// kept, so every worker finds its connection again (ureq keeps 3 by default).
     pub fn new(
         insecure: bool,
         cert_dir: Option<&Path>,
         user_agent: &str,
+        net: &Net,
+        jobs: usize,
     ) -> Result<Agents, RegistryError> {
+        let idle = jobs.max(8);
         let tls = tls_config(insecure, cert_dir)?;
+        let t = net.timeouts;
         let build = |proxy: Option<ureq::Proxy>| -> Agent {
-            Agent::config_builder()
+            let config = Agent::config_builder()
                 .http_status_as_error(false)
                 .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
                 .max_redirects(10)
@@ -56,13 +168,26 @@ impl Agents {
                 .user_agent(user_agent)
                 // no Accept-Encoding: blobs must arrive as stored for their digests to verify
                 .accept_encoding("")
-                .timeout_connect(Some(Duration::from_secs(30)))
-                .timeout_recv_response(Some(Duration::from_secs(120)))
-                .timeout_per_read(Some(Duration::from_secs(120)))
-                .timeout_per_write(Some(Duration::from_secs(120)))
-                .max_idle_connections_per_host(8)
-                .build()
-                .new_agent()
+                .timeout_connect(Some(t.connect))
+                .timeout_recv_response(Some(t.io))
+                .timeout_per_read(Some(t.io))
+                .timeout_per_write(Some(t.io))
+                .max_idle_connections_per_host(idle)
+                // a cross-registry copy keeps two registries' connections (and a token server's)
+                .max_idle_connections(idle * 4)
+                .build();
+            if net.resolve.is_empty() {
+                config.new_agent()
+            } else {
+                Agent::with_parts(
+                    config,
+                    ureq::unversioned::transport::DefaultConnector::new(),
+                    MapResolver {
+                        entries: net.resolve.clone(),
+                        fallback: Default::default(),
+                    },
+                )
+            }
         };
         Ok(Agents {
             direct: build(None),
@@ -265,6 +390,45 @@ mod tests {
         assert_eq!(strip_port("[::1]:5000"), "::1");
         assert_eq!(strip_port("h:5000"), "h");
         assert_eq!(strip_port("h"), "h");
+    }
+
+    #[test]
+    fn settings_from_the_environment() {
+        let t = Timeouts::parse("2").unwrap();
+        assert_eq!(t.connect, Duration::from_secs(2));
+        assert_eq!(t.io, Duration::from_secs(2));
+        assert_eq!(
+            Timeouts::parse(" 0.5 ").unwrap().io,
+            Duration::from_millis(500)
+        );
+        for bad in ["", "0", "-1", "abc", "1e9", "NaN", "inf"] {
+            assert!(Timeouts::parse(bad).is_err(), "{bad}");
+        }
+        let r = Resolve::parse_list("Registry.test:5000:127.0.0.1, h:443:[::1]").unwrap();
+        assert_eq!(
+            r,
+            vec![
+                Resolve {
+                    host: "registry.test".into(),
+                    port: 5000,
+                    addr: "127.0.0.1".parse().unwrap()
+                },
+                Resolve {
+                    host: "h".into(),
+                    port: 443,
+                    addr: "::1".parse().unwrap()
+                },
+            ]
+        );
+        for bad in [
+            "h",
+            "h:1",
+            "h:x:127.0.0.1",
+            "h:1:nowhere",
+            "h:70000:127.0.0.1",
+        ] {
+            assert!(Resolve::parse_list(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
