@@ -138,6 +138,8 @@ pub fn parse(bytes: &[u8]) -> Result<Node<'_>, ParseError> {
         b: bytes,
         i: 0,
         depth: 0,
+        members: Vec::new(),
+        items: Vec::new(),
     };
     p.ws();
     let node = p.value()?;
@@ -173,6 +175,13 @@ struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    /// Scratch stacks: the members of the objects (the items of the arrays) being read, from
+    /// the outermost open one to the innermost. A finished object takes its members off the
+    /// top into a vector of exactly their number, so reading allocates once per object or array
+    /// instead of once per doubling of its vector (which in WebAssembly's allocator is much of
+    /// the cost of reading a large index).
+    members: Vec<Member<'a>>,
+    items: Vec<Node<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -230,13 +239,13 @@ impl<'a> Parser<'a> {
     fn object(&mut self) -> Result<Value<'a>, ParseError> {
         self.enter()?;
         self.i += 1;
-        let mut members = Vec::new();
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(Value::Object(members));
+            return Ok(Value::Object(Vec::new()));
         }
+        let base = self.members.len();
         loop {
             self.ws();
             if self.b.get(self.i) != Some(&b'"') {
@@ -252,7 +261,7 @@ impl<'a> Parser<'a> {
             self.i += 1;
             self.ws();
             let value = self.value()?;
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_start,
                 key_end,
@@ -269,22 +278,23 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Object(members))
+        Ok(Value::Object(self.members.drain(base..).collect()))
     }
 
     fn array(&mut self) -> Result<Value<'a>, ParseError> {
         self.enter()?;
         self.i += 1;
-        let mut items = Vec::new();
         self.ws();
         if self.b.get(self.i) == Some(&b']') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        let base = self.items.len();
         loop {
             self.ws();
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.items.push(item);
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -296,7 +306,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Array(items))
+        Ok(Value::Array(self.items.drain(base..).collect()))
     }
 
     fn number(&mut self) -> Result<Value<'a>, ParseError> {

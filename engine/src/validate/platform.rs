@@ -335,11 +335,17 @@ fn variant_problem(arch: &str, variant: &str) -> Option<String> {
 /// The platform as read, for [`super::Entry`]: the string fields that are strings, the
 /// string items of the arrays.
 pub(super) fn to_model(node: &Node) -> Option<Platform> {
-    node.members()?;
-    let get = |k: &str| super::context::last(node, k);
-    let string = |k: &str| get(k).and_then(Node::as_str).map(str::to_string);
-    let strings = |k: &str| {
-        get(k).and_then(Node::as_array).map(|items| {
+    // One pass over the members, the last of a repeated key winning (as `context::last`).
+    let mut fields: [Option<&Node>; 6] = [None; 6];
+    for m in node.members()? {
+        if let Some(i) = FIELDS.iter().position(|k| *k == m.key) {
+            fields[i] = Some(&m.value);
+        }
+    }
+    let [architecture, os, os_version, os_features, variant, features] = fields;
+    let string = |n: Option<&Node>| n.and_then(Node::as_str).map(str::to_string);
+    let strings = |n: Option<&Node>| {
+        n.and_then(Node::as_array).map(|items| {
             items
                 .iter()
                 .filter_map(Node::as_str)
@@ -348,12 +354,12 @@ pub(super) fn to_model(node: &Node) -> Option<Platform> {
         })
     };
     Some(Platform {
-        architecture: string("architecture").unwrap_or_default(),
-        os: string("os").unwrap_or_default(),
-        os_version: string("os.version"),
-        os_features: strings("os.features"),
-        variant: string("variant"),
-        features: strings("features"),
+        architecture: string(architecture).unwrap_or_default(),
+        os: string(os).unwrap_or_default(),
+        os_version: string(os_version),
+        os_features: strings(os_features),
+        variant: string(variant),
+        features: strings(features),
         extra: Default::default(),
     })
 }
