@@ -109,6 +109,190 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The report of `validate`, built directly.
+//
+// The same plain objects `to_js` makes (property order included), with two savings that
+// matter for large indexes (10,000 entries: about a third of the time in Node went into
+// building the result): property keys are JS strings made once per call, and the short
+// strings entries repeat (media types, os, architecture, sizes...) are decoded from UTF-8 once
+// and reused. Only the digests, unique per entry, are decoded each time.
+
+#[wasm_bindgen]
+extern "C" {
+    /// A plain object, set through `obj[key] = value` (no `Reflect.set` call per property).
+    #[wasm_bindgen(js_name = Object)]
+    type PlainObject;
+    #[wasm_bindgen(constructor, js_class = Object)]
+    fn new() -> PlainObject;
+    #[wasm_bindgen(method, structural, indexing_setter)]
+    fn set(this: &PlainObject, key: &JsValue, value: &JsValue);
+}
+
+/// Repeated short values of one field (media types, sizes, os, architecture...), decoded from
+/// UTF-8 once per call.
+#[derive(Default)]
+struct Repeated {
+    seen: Vec<(String, JsValue)>,
+}
+
+impl Repeated {
+    /// At most this many distinct values are kept; later ones are decoded each time.
+    const MAX: usize = 16;
+
+    /// Sets `o[key]` to the JS string `s`.
+    fn set(&mut self, o: &PlainObject, key: &JsValue, s: &str) {
+        if let Some((_, v)) = self.seen.iter().find(|(k, _)| k == s) {
+            o.set(key, v);
+            return;
+        }
+        let v = JsValue::from_str(s);
+        o.set(key, &v);
+        if self.seen.len() < Self::MAX {
+            self.seen.push((s.to_string(), v));
+        }
+    }
+
+    fn set_opt(&mut self, o: &PlainObject, key: &JsValue, s: &Option<String>) {
+        match s {
+            Some(s) => self.set(o, key, s),
+            None => o.set(key, &JsValue::NULL),
+        }
+    }
+
+    fn set_strings(o: &PlainObject, key: &JsValue, v: &Option<Vec<String>>) {
+        match v {
+            Some(items) => {
+                let a = js_sys::Array::new();
+                for s in items {
+                    a.push(&JsValue::from_str(s));
+                }
+                o.set(key, &a);
+            }
+            None => o.set(key, &JsValue::NULL),
+        }
+    }
+}
+
+/// The property keys, as JS strings made once per call.
+struct Keys {
+    ok: JsValue,
+    valid: JsValue,
+    kind: JsValue,
+    media_type: JsValue,
+    digest: JsValue,
+    size: JsValue,
+    problems: JsValue,
+    entries: JsValue,
+    path: JsValue,
+    message: JsValue,
+    severity: JsValue,
+    start: JsValue,
+    end: JsValue,
+    platform: JsValue,
+    os: JsValue,
+    architecture: JsValue,
+    variant: JsValue,
+    os_version: JsValue,
+    os_features: JsValue,
+    features: JsValue,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        let k = JsValue::from_str;
+        Keys {
+            ok: k("ok"),
+            valid: k("valid"),
+            kind: k("kind"),
+            media_type: k("mediaType"),
+            digest: k("digest"),
+            size: k("size"),
+            problems: k("problems"),
+            entries: k("entries"),
+            path: k("path"),
+            message: k("message"),
+            severity: k("severity"),
+            start: k("start"),
+            end: k("end"),
+            platform: k("platform"),
+            os: k("os"),
+            architecture: k("architecture"),
+            variant: k("variant"),
+            os_version: k("osVersion"),
+            os_features: k("osFeatures"),
+            features: k("features"),
+        }
+    }
+}
+
+fn opt_number(n: Option<u64>) -> JsValue {
+    n.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64))
+}
+
+fn report_object(r: &api::ReportOut) -> JsValue {
+    let k = Keys::new();
+    let mut severities = Repeated::default();
+    let mut media_types = Repeated::default();
+    let mut sizes = Repeated::default();
+    let mut oses = Repeated::default();
+    let mut archs = Repeated::default();
+    let mut variants = Repeated::default();
+    let mut versions = Repeated::default();
+
+    let problems = js_sys::Array::new();
+    for p in &r.problems {
+        let o = PlainObject::new();
+        o.set(&k.path, &JsValue::from_str(&p.path));
+        o.set(&k.message, &JsValue::from_str(&p.message));
+        severities.set(&o, &k.severity, p.severity);
+        o.set(&k.start, &opt_number(p.start));
+        o.set(&k.end, &opt_number(p.end));
+        problems.push(&o);
+    }
+    let entries = js_sys::Array::new();
+    for e in &r.entries {
+        let o = PlainObject::new();
+        o.set(&k.digest, &JsValue::from_str(&e.digest));
+        media_types.set(&o, &k.media_type, &e.media_type);
+        sizes.set(&o, &k.size, &e.size);
+        match &e.platform {
+            Some(p) => {
+                let po = PlainObject::new();
+                oses.set(&po, &k.os, &p.os);
+                archs.set(&po, &k.architecture, &p.architecture);
+                variants.set_opt(&po, &k.variant, &p.variant);
+                versions.set_opt(&po, &k.os_version, &p.os_version);
+                Repeated::set_strings(&po, &k.os_features, &p.os_features);
+                Repeated::set_strings(&po, &k.features, &p.features);
+                o.set(&k.platform, &po);
+            }
+            None => o.set(&k.platform, &JsValue::NULL),
+        }
+        entries.push(&o);
+    }
+    let o = PlainObject::new();
+    o.set(&k.ok, &JsValue::from_bool(r.ok));
+    o.set(&k.valid, &JsValue::from_bool(r.valid));
+    o.set(&k.kind, &JsValue::from_str(r.kind));
+    match &r.media_type {
+        Some(s) => o.set(&k.media_type, &JsValue::from_str(s)),
+        None => o.set(&k.media_type, &JsValue::NULL),
+    }
+    o.set(&k.digest, &JsValue::from_str(&r.digest));
+    o.set(&k.size, &JsValue::from_str(&r.size));
+    o.set(&k.problems, &problems);
+    o.set(&k.entries, &entries);
+    o.into()
+}
+
+fn report_to_js(outcome: &api::Outcome<api::ReportOut>) -> JsValue {
+    match outcome {
+        api::Outcome::Ok(r) => report_object(r),
+        api::Outcome::Err(f) => to_js(f),
+    }
+}
+
 fn failure(message: String) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     api::Failure::new(api::ErrorInfo::new(message))
@@ -166,7 +350,7 @@ pub fn validate(
     let run = || -> Result<JsValue, JsValue> {
         let bytes = bytes_of(&input, "the document")?;
         let kind = optional_string(&kind, "kind")?;
-        Ok(to_js(&api::validate(&bytes, kind.as_deref())))
+        Ok(report_to_js(&api::validate(&bytes, kind.as_deref())))
     };
     run().unwrap_or_else(|e| e)
 }
