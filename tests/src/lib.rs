@@ -10,6 +10,7 @@
 pub mod certs;
 pub mod env;
 pub mod fault;
+pub mod layout;
 pub mod registry;
 pub mod seed;
 pub mod token;

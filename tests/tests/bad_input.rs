@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use manifold_tests::layout::{small_layer, write_layout};
 use sha2::{Digest as _, Sha256};
 
 fn manifold_bin() -> PathBuf {
@@ -165,46 +166,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, to.join(e.file_name())).unwrap();
         }
     }
-}
-
-/// Writes an OCI layout with `n` single-platform images tagged img0..img{n-1}.
-fn write_layout(dir: &Path, n: usize) {
-    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    let put = |bytes: &[u8]| {
-        let hex = hex::encode(Sha256::digest(bytes));
-        std::fs::write(dir.join("blobs/sha256").join(&hex), bytes).unwrap();
-        format!("sha256:{hex}")
-    };
-    let arches = ["amd64", "arm64", "s390x", "ppc64le"];
-    let mut entries = Vec::new();
-    for i in 0..n {
-        let arch = arches[i % arches.len()];
-        let layer = format!("layer {i}").into_bytes();
-        let layer_d = put(&layer);
-        let config = format!(
-            r#"{{"architecture":"{arch}","os":"linux","rootfs":{{"type":"layers","diff_ids":["{layer_d}"]}}}}"#
-        );
-        let config_d = put(config.as_bytes());
-        let manifest = format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_d}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_d}","size":{}}}]}}"#,
-            config.len(),
-            layer.len()
-        );
-        let m_d = put(manifest.as_bytes());
-        entries.push(format!(
-            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{m_d}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"img{i}"}}}}"#,
-            manifest.len()
-        ));
-    }
-    std::fs::write(
-        dir.join("index.json"),
-        format!(
-            r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
-            entries.join(",")
-        ),
-    )
-    .unwrap();
 }
 
 /// Which stream names the problem: stderr for every failure, except `validate`'s report of an
@@ -704,7 +665,7 @@ fn every_bad_input_fails_clearly_and_leaves_the_store_alone() {
     let work = TempDir::new("catalogue");
     let w = work.0.clone();
     let layout = w.join("src");
-    write_layout(&layout, 3);
+    write_layout(&layout, 3, small_layer);
     let base = w.join("base-home");
     let prep = |args: &[&str]| {
         let args: Vec<OsString> = args
@@ -750,9 +711,9 @@ fn every_bad_input_fails_clearly_and_leaves_the_store_alone() {
     .unwrap();
     std::fs::write(garbage.join("index.json"), b"{\"manifests\":").unwrap();
     let bad_blob = w.join("bad-blob-layout");
-    write_layout(&bad_blob, 1);
+    write_layout(&bad_blob, 1, small_layer);
     let no_blob = w.join("no-blob-layout");
-    write_layout(&no_blob, 1);
+    write_layout(&no_blob, 1, small_layer);
     for dir in [&bad_blob, &no_blob] {
         let index = std::fs::read_to_string(dir.join("index.json")).unwrap();
         let hex = &index.split("sha256:").nth(1).unwrap()[..64];
@@ -861,7 +822,7 @@ fn damaged_lists_can_be_removed_and_temps_are_cleared() {
     let work = TempDir::new("wayout");
     let w = work.0.clone();
     let layout = w.join("src");
-    write_layout(&layout, 2);
+    write_layout(&layout, 2, small_layer);
     let home = w.join("home");
     let img = |i: usize| OsString::from(format!("oci:{}:img{i}", layout.display()));
     let ok = |args: Vec<OsString>| {

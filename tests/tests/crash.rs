@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use manifold_tests::layout::write_layout;
 use sha2::{Digest as _, Sha256};
 
 fn manifold_bin() -> PathBuf {
@@ -112,47 +113,9 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// An OCI layout with `n` single-platform images tagged img0..img{n-1}, each with a layer big
-/// enough that copying it takes a moment.
-fn write_layout(dir: &Path, n: usize) {
-    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    let put = |bytes: &[u8]| {
-        let hex = sha256_hex(bytes);
-        std::fs::write(dir.join("blobs/sha256").join(&hex), bytes).unwrap();
-        format!("sha256:{hex}")
-    };
-    let arches = [
-        "amd64", "arm64", "s390x", "ppc64le", "riscv64", "386", "mips64le", "loong64",
-    ];
-    let mut entries = Vec::new();
-    for i in 0..n {
-        let arch = arches[i % arches.len()];
-        let layer: Vec<u8> = (0..128 * 1024).map(|j| (j * (i + 7) % 251) as u8).collect();
-        let layer_d = put(&layer);
-        let config = format!(
-            r#"{{"architecture":"{arch}","os":"linux","rootfs":{{"type":"layers","diff_ids":["{layer_d}"]}}}}"#
-        );
-        let config_d = put(config.as_bytes());
-        let manifest = format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_d}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_d}","size":{}}}]}}"#,
-            config.len(),
-            layer.len()
-        );
-        let m_d = put(manifest.as_bytes());
-        entries.push(format!(
-            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{m_d}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"img{i}"}}}}"#,
-            manifest.len()
-        ));
-    }
-    std::fs::write(
-        dir.join("index.json"),
-        format!(
-            r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
-            entries.join(",")
-        ),
-    )
-    .unwrap();
+/// A layer big enough (128 KiB) that copying it takes a moment, so kills land mid-copy.
+fn big_layer(i: usize) -> Vec<u8> {
+    (0..128 * 1024).map(|j| (j * (i + 7) % 251) as u8).collect()
 }
 
 /// Every `.tmp-*` file or folder under `root`.
@@ -359,7 +322,7 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
     };
     let src = env.path().join("src");
     // More images than runs of add, so every add brings a new entry.
-    write_layout(&src, 40);
+    write_layout(&src, 40, big_layer);
     let img = |i: usize| format!("oci:{}:img{}", src.display(), i % 40);
     let mut rng = Rng(SEED);
     let mut fig = Figures::default();
@@ -519,7 +482,7 @@ fn concurrent_rm_and_add_end_in_one_consistent_state() {
         dir: TempDir::new("rmadd"),
     };
     let src = env.path().join("src");
-    write_layout(&src, 4);
+    write_layout(&src, 4, big_layer);
     let img = |i: usize| format!("oci:{}:img{i}", src.display());
     let mut ends = BTreeMap::<String, usize>::new();
     for round in 0..12 {

@@ -62,45 +62,10 @@ impl Env {
         self.cmd(args).output().expect("run manifold")
     }
 
-    /// Writes an OCI layout with `n` single-platform images tagged img0..img{n-1}.
+    /// An OCI layout with `n` single-platform images tagged img0..img{n-1}.
     fn layout(&self, name: &str, n: usize) -> PathBuf {
         let dir = self.dir.path().join(name);
-        std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-        std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-        let put = |bytes: &[u8]| {
-            let hex = hex::encode(Sha256::digest(bytes));
-            std::fs::write(dir.join("blobs/sha256").join(&hex), bytes).unwrap();
-            format!("sha256:{hex}")
-        };
-        let arches = ["amd64", "arm64", "s390x", "ppc64le", "riscv64", "386"];
-        let mut entries = Vec::new();
-        for i in 0..n {
-            let arch = arches[i % arches.len()];
-            let layer = format!("layer {i}").into_bytes();
-            let layer_d = put(&layer);
-            let config = format!(
-                r#"{{"architecture":"{arch}","os":"linux","rootfs":{{"type":"layers","diff_ids":["{layer_d}"]}}}}"#
-            );
-            let config_d = put(config.as_bytes());
-            let manifest = format!(
-                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_d}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_d}","size":{}}}]}}"#,
-                config.len(),
-                layer.len()
-            );
-            let m_d = put(manifest.as_bytes());
-            entries.push(format!(
-                r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{m_d}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"img{i}"}}}}"#,
-                manifest.len()
-            ));
-        }
-        std::fs::write(
-            dir.join("index.json"),
-            format!(
-                r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
-                entries.join(",")
-            ),
-        )
-        .unwrap();
+        manifold_tests::layout::write_layout(&dir, n, manifold_tests::layout::small_layer);
         dir
     }
 }
