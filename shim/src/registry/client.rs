@@ -211,6 +211,28 @@ impl Client {
         &self.opts
     }
 
+    /// How long to wait before trying again after response `r` (None: do not retry): 429 and
+    /// 5xx are retried for idempotent requests, honouring Retry-After.
+    fn status_retry(
+        &self,
+        idempotent: bool,
+        attempt: u32,
+        r: &Response<ureq::Body>,
+    ) -> Option<u64> {
+        let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok());
+        should_retry(
+            &self.opts.retry,
+            idempotent,
+            attempt,
+            &Outcome::Status {
+                code: r.status().as_u16(),
+                retry_after,
+            },
+            jitter(),
+            now_unix(),
+        )
+    }
+
     fn agents(&self) -> Result<&Agents, RegistryError> {
         self.agents
             .get_or_init(|| {
@@ -356,24 +378,7 @@ impl Client {
             loop {
                 let outcome = self.send_once("GET", &url, &[], &mut None, &ReqBody::Empty);
                 let wait = match &outcome {
-                    Ok(r) => {
-                        let retry_after = r
-                            .headers()
-                            .get("retry-after")
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_string);
-                        should_retry(
-                            &self.opts.retry,
-                            true,
-                            attempt,
-                            &Outcome::Status {
-                                code: r.status().as_u16(),
-                                retry_after: retry_after.as_deref(),
-                            },
-                            jitter(),
-                            now_unix(),
-                        )
-                    }
+                    Ok(r) => self.status_retry(true, attempt, r),
                     Err(e) if matches!(classify(e), Failure::Transient(_)) => should_retry(
                         &self.opts.retry,
                         true,
@@ -737,22 +742,7 @@ impl Client {
                         }
                         continue;
                     }
-                    let retry_after = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
-                    let decision = should_retry(
-                        &self.opts.retry,
-                        idempotent && replayable,
-                        attempt,
-                        &Outcome::Status {
-                            code: status,
-                            retry_after: retry_after.as_deref(),
-                        },
-                        jitter(),
-                        now_unix(),
-                    );
+                    let decision = self.status_retry(idempotent && replayable, attempt, &resp);
                     match decision {
                         Some(ms) => {
                             self.debug(|| format!("* retrying in {ms} ms"));
@@ -1379,24 +1369,7 @@ impl Client {
                     false,
                 );
                 let wait = match &outcome {
-                    Ok(r) => {
-                        let retry_after = r
-                            .headers()
-                            .get("retry-after")
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_string);
-                        should_retry(
-                            &self.opts.retry,
-                            true,
-                            attempt,
-                            &Outcome::Status {
-                                code: r.status().as_u16(),
-                                retry_after: retry_after.as_deref(),
-                            },
-                            jitter(),
-                            now_unix(),
-                        )
-                    }
+                    Ok(r) => self.status_retry(true, attempt, r),
                     Err(RegistryError::Network { .. }) => should_retry(
                         &self.opts.retry,
                         true,
