@@ -16,19 +16,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use manifold_tests::layout::{small_layer, write_layout};
+use manifold_tests::manifold_bin;
 use sha2::{Digest as _, Sha256};
-
-fn manifold_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join("manifold");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it first (cargo build -p manifold)",
-        bin.display()
-    );
-    bin
-}
 
 struct TempDir(PathBuf);
 
