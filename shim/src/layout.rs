@@ -73,11 +73,9 @@ impl Layout {
             write_atomic(
                 &dir.join("oci-layout"),
                 br#"{"imageLayoutVersion":"1.0.0"}"#,
-            )
-            .map_err(|e| CliError::failed(e.0))?;
+            )?;
             let index = ImageIndex::new(media_type::OCI_INDEX);
-            write_atomic(&dir.join("index.json"), &serialize::oci_bytes(&index))
-                .map_err(|e| CliError::failed(e.0))?;
+            write_atomic(&dir.join("index.json"), &serialize::oci_bytes(&index))?;
         }
         Layout::open(dir)
     }
@@ -204,7 +202,7 @@ impl Layout {
         let digest = Digest::sha256(bytes);
         let path = self.blob_path(&digest);
         if !path.is_file() {
-            write_atomic(&path, bytes).map_err(|e| CliError::failed(e.0))?;
+            write_atomic(&path, bytes)?;
         }
         Ok(digest)
     }

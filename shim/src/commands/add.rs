@@ -32,36 +32,31 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
         return publish_more(ctx, args, &edit, remote);
     }
     let name = ctx.list_name(&args.list)?;
-    let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
-    let locations = entries::locations(ctx.personality, &args.images)?;
+    let sources = entries::Sources::parse(
+        ctx.personality,
+        &args.images,
+        args.all,
+        args.nested,
+        args.platform.as_deref(),
+    )?;
     if !ctx.store.exists(&name) {
         return Err(ctx.no_such_list(&args.list, &name));
     }
-    let fetched = entries::fetch_all(
-        &locations,
-        remote,
-        &selection,
-        entries::jobs(args.registry_args.jobs),
-    )?;
+    let fetched = sources.fetch(remote, args.registry_args.jobs)?;
 
-    let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
+    let lock = ctx.store.lock(&name)?;
     let mut list = ctx
         .store
-        .load(&name)
-        .map_err(|e| CliError::failed(e.0))?
+        .load(&name)?
         .ok_or_else(|| ctx.no_such_list(&args.list, &name))?;
     let mut blobs = Vec::new();
-    let mut added = Vec::new();
     for entry in fetched.into_iter().flatten() {
         let mut d = entry.descriptor;
         ops::annotate_entry(&mut d, &edit);
-        added.push(entry.source.clone());
         add_entry(ctx.personality, &mut list, d, entry.source);
         blobs.extend(entry.blobs);
     }
-    ctx.store
-        .save(&lock, &list, &blobs)
-        .map_err(|e| CliError::failed(e.0))?;
+    ctx.store.save(&lock, &list, &blobs)?;
     match ctx.personality {
         Personality::Docker | Personality::Podman => println!("{}", Context::list_id(&list)),
         Personality::Pack => {
@@ -116,14 +111,14 @@ fn publish_more(
         .iter()
         .map(|d| Some(here(&d.digest)))
         .collect();
-    let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
-    let locations = entries::locations(ctx.personality, &args.images)?;
-    let fetched = entries::fetch_all(
-        &locations,
-        remote,
-        &selection,
-        entries::jobs(args.registry_args.jobs),
+    let sources = entries::Sources::parse(
+        ctx.personality,
+        &args.images,
+        args.all,
+        args.nested,
+        args.platform.as_deref(),
     )?;
+    let fetched = sources.fetch(remote, args.registry_args.jobs)?;
     let mut blobs = std::collections::HashMap::new();
     for entry in fetched.into_iter().flatten() {
         let mut d = entry.descriptor;

@@ -76,16 +76,13 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
         if !ctx.store.exists(&name) {
             return Err(ctx.no_such_list(&args.list, &name));
         }
-        let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
+        let lock = ctx.store.lock(&name)?;
         let mut list = ctx
             .store
-            .load(&name)
-            .map_err(|e| CliError::failed(e.0))?
+            .load(&name)?
             .ok_or_else(|| ctx.no_such_list(&args.list, &name))?;
         ops::annotate_index(&mut list.index, &edit);
-        ctx.store
-            .save(&lock, &list, &[])
-            .map_err(|e| CliError::failed(e.0))?;
+        ctx.store.save(&lock, &list, &[])?;
         return done(ctx, &list, args, "");
     }
     let Some(image) = args.image.as_deref() else {
@@ -126,12 +123,8 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
     if !ctx.store.exists(&name) {
         return Err(missing());
     }
-    let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
-    let mut list = ctx
-        .store
-        .load(&name)
-        .map_err(|e| CliError::failed(e.0))?
-        .ok_or_else(missing)?;
+    let lock = ctx.store.lock(&name)?;
+    let mut list = ctx.store.load(&name)?.ok_or_else(missing)?;
     let i = find(&list, image).ok_or_else(|| match p {
         Personality::Docker => CliError::failed(format!(
             "manifest for image {image} does not exist in {}",
@@ -159,9 +152,7 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
         }
     }
     list.index.manifests[i] = entry;
-    ctx.store
-        .save(&lock, &list, &[])
-        .map_err(|e| CliError::failed(e.0))?;
+    ctx.store.save(&lock, &list, &[])?;
     done(ctx, &list, args, image)
 }
 

@@ -14,7 +14,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(personality: Personality) -> CliResult<Context> {
-        let store = Store::open().map_err(|e| CliError::failed(e.0))?;
+        let store = Store::open()?;
         Ok(Context { personality, store })
     }
 

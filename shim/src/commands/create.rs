@@ -31,8 +31,13 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
         None => None,
     };
     let annotations = super::entries::annotations(&args.annotations)?;
-    let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
-    let locations = entries::locations(ctx.personality, &args.images)?;
+    let sources = entries::Sources::parse(
+        ctx.personality,
+        &args.images,
+        args.all,
+        args.nested,
+        args.platform.as_deref(),
+    )?;
     let exists_error = || {
         match ctx.personality {
         Personality::Docker => CliError::failed("refusing to amend an existing manifest list with no --amend flag"),
@@ -47,15 +52,10 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
     if !args.amend && ctx.store.exists(&name) {
         return Err(exists_error());
     }
-    let fetched = entries::fetch_all(
-        &locations,
-        remote,
-        &selection,
-        entries::jobs(args.registry_args.jobs),
-    )?;
+    let fetched = sources.fetch(remote, args.registry_args.jobs)?;
 
-    let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
-    let existing = ctx.store.load(&name).map_err(|e| CliError::failed(e.0))?;
+    let lock = ctx.store.lock(&name)?;
+    let existing = ctx.store.load(&name)?;
     let mut list = match existing {
         Some(_) if !args.amend => return Err(exists_error()),
         Some(l) => l,
@@ -82,9 +82,7 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
         add_entry(ctx.personality, &mut list, entry.descriptor, entry.source);
         blobs.extend(entry.blobs);
     }
-    ctx.store
-        .save(&lock, &list, &blobs)
-        .map_err(|e| CliError::failed(e.0))?;
+    ctx.store.save(&lock, &list, &blobs)?;
     match ctx.personality {
         Personality::Docker => println!("Created manifest list {name}"),
         Personality::Podman => println!("{}", Context::list_id(&list)),
@@ -109,14 +107,14 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
         },
     );
     let annotations = super::entries::annotations(&args.annotations)?;
-    let selection = entries::selection(args.all, args.nested, args.platform.as_deref())?;
-    let locations = entries::locations(ctx.personality, &args.images)?;
-    let fetched = entries::fetch_all(
-        &locations,
-        remote,
-        &selection,
-        entries::jobs(args.registry_args.jobs),
+    let sources = entries::Sources::parse(
+        ctx.personality,
+        &args.images,
+        args.all,
+        args.nested,
+        args.platform.as_deref(),
     )?;
+    let fetched = sources.fetch(remote, args.registry_args.jobs)?;
     let mut index = ops::create(format.unwrap_or(ListFormat::Oci));
     index.media_type = format.map(|f| f.media_type().to_string());
     let mut list = LocalList::new(&dest_name(&dest), index);

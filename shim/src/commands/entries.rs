@@ -53,6 +53,37 @@ pub fn locations(personality: Personality, images: &[String]) -> CliResult<Vec<L
         .collect()
 }
 
+/// The IMAGE arguments of create/add and their selection flags, checked before any request.
+pub struct Sources {
+    locations: Vec<Location>,
+    selection: Selection,
+}
+
+impl Sources {
+    pub fn parse(
+        personality: Personality,
+        images: &[String],
+        all: bool,
+        nested: bool,
+        platform: Option<&str>,
+    ) -> CliResult<Sources> {
+        let selection = selection(all, nested, platform)?;
+        Ok(Sources {
+            locations: locations(personality, images)?,
+            selection,
+        })
+    }
+
+    /// Fetches every source with `--jobs` (or its default) at once; entries in argument order.
+    pub fn fetch(
+        &self,
+        remote: Option<&dyn Remote>,
+        jobs_flag: Option<usize>,
+    ) -> CliResult<Vec<Vec<NewEntry>>> {
+        fetch_all(&self.locations, remote, &self.selection, jobs(jobs_flag))
+    }
+}
+
 /// The number of concurrent fetches: `--jobs`, else `MANIFOLD_JOBS`, else 8.
 pub fn jobs(flag: Option<usize>) -> usize {
     flag.or_else(|| std::env::var("MANIFOLD_JOBS").ok()?.parse().ok())

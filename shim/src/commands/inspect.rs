@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
     // A name that is not a valid list reference can still not be a local list; go remote. A
     // damaged local list is reported, not hidden behind a registry request for the same name.
     let local = match ctx.list_name(raw) {
-        Ok(name) => ctx.store.load(&name).map_err(|e| CliError::failed(e.0))?,
+        Ok(name) => ctx.store.load(&name)?,
         Err(_) => None,
     };
     match local {
@@ -98,11 +98,7 @@ fn entry(ctx: &Context, list_raw: &str, image: &str, verbose: bool) -> CliResult
         CliError::failed(format!("No such manifest: {shown}"))
     };
     let name = ctx.list_name(list_raw)?;
-    let list = ctx
-        .store
-        .load(&name)
-        .map_err(|e| CliError::failed(e.0))?
-        .ok_or_else(not_found)?;
+    let list = ctx.store.load(&name)?.ok_or_else(not_found)?;
     let wanted = manifold_engine::reference::Reference::parse_docker(image)
         .map(|r| r.to_string())
         .unwrap_or_else(|_| image.to_string());

@@ -13,7 +13,7 @@ pub fn exists(ctx: &Context, raw: &str) -> CliResult {
 }
 
 pub fn ls(ctx: &Context) -> CliResult {
-    let names = ctx.store.names().map_err(|e| CliError::failed(e.0))?;
+    let names = ctx.store.names()?;
     let mut rows = vec![(
         "NAME".to_string(),
         "ENTRIES".to_string(),

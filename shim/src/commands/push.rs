@@ -65,8 +65,7 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
     };
     let list = ctx
         .store
-        .load(&name)
-        .map_err(|e| CliError::failed(e.0))?
+        .load(&name)?
         .ok_or_else(|| ctx.no_such_list(&args.list, &name))?;
     if list.index.manifests.is_empty() && ctx.personality == Personality::Docker {
         return Err(CliError::failed(format!("{name} not found")));
@@ -98,10 +97,8 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         args.digestfile.as_deref(),
     )?;
     if args.purge || args.rm {
-        let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
-        ctx.store
-            .remove(&lock, &name)
-            .map_err(|e| CliError::failed(e.0))?;
+        let lock = ctx.store.lock(&name)?;
+        ctx.store.remove(&lock, &name)?;
     }
     Ok(())
 }

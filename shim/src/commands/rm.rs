@@ -23,15 +23,13 @@ pub fn delete_lists(ctx: &Context, lists: &[String]) -> CliResult {
             if !ctx.store.exists(&name) {
                 return Err(ctx.no_such_list(raw, &name));
             }
-            let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
+            let lock = ctx.store.lock(&name)?;
             // A damaged list is removed too (docker cannot): every "damaged" message tells the
             // user to `rm` it, and nothing in it can be read anyway.
             if let Ok(None) = ctx.store.load(&name) {
                 return Err(ctx.no_such_list(raw, &name));
             }
-            ctx.store
-                .remove(&lock, &name)
-                .map_err(|e| CliError::failed(e.0))?;
+            ctx.store.remove(&lock, &name)?;
             Ok(name)
         })();
         match result {
@@ -71,11 +69,10 @@ pub fn drop_entries(ctx: &Context, args: &[String]) -> CliResult {
     if !ctx.store.exists(&name) {
         return Err(ctx.no_such_list(list_raw, &name));
     }
-    let lock = ctx.store.lock(&name).map_err(|e| CliError::failed(e.0))?;
+    let lock = ctx.store.lock(&name)?;
     let mut list = ctx
         .store
-        .load(&name)
-        .map_err(|e| CliError::failed(e.0))?
+        .load(&name)?
         .ok_or_else(|| ctx.no_such_list(list_raw, &name))?;
     for raw in entries {
         // pack takes repo@sha256:… references; podman a bare digest; both work here.
@@ -92,9 +89,7 @@ pub fn drop_entries(ctx: &Context, args: &[String]) -> CliResult {
         })?;
         list.remove_entry(i);
     }
-    ctx.store
-        .save(&lock, &list, &[])
-        .map_err(|e| CliError::failed(e.0))?;
+    ctx.store.save(&lock, &list, &[])?;
     match ctx.personality {
         Personality::Pack => println!("Successfully removed image(s) from index: '{list_raw}'"),
         _ => println!("{}", Context::list_id(&list)),

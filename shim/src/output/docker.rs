@@ -112,9 +112,7 @@ pub fn list_verbose(store: &Store, list: &LocalList) -> CliResult<Vec<u8>> {
     let mut compact = b"[".to_vec();
     for (n, i) in docker_order(list).into_iter().enumerate() {
         let d = &list.index.manifests[i];
-        let raw = store
-            .read_blob(&list.name, &d.digest)
-            .map_err(|e| CliError::failed(e.0))?;
+        let raw = store.read_blob(&list.name, &d.digest)?;
         if n > 0 {
             compact.push(b',');
         }
@@ -130,9 +128,7 @@ pub fn list_verbose(store: &Store, list: &LocalList) -> CliResult<Vec<u8>> {
 /// manifest re-indented with tabs; with `-v` the entry's ImageManifest.
 pub fn entry(store: &Store, list: &LocalList, i: usize, verbose: bool) -> CliResult<Vec<u8>> {
     let d = &list.index.manifests[i];
-    let raw = store
-        .read_blob(&list.name, &d.digest)
-        .map_err(|e| CliError::failed(e.0))?;
+    let raw = store.read_blob(&list.name, &d.digest)?;
     let mut out = if verbose {
         indent::reformat(
             &image_manifest_json(&entry_ref(list, i), d, &raw),

@@ -211,6 +211,18 @@ impl Client {
         &self.opts
     }
 
+    /// How long to wait before trying an idempotent request again after a connection error.
+    fn connection_retry(&self, attempt: u32) -> Option<u64> {
+        should_retry(
+            &self.opts.retry,
+            true,
+            attempt,
+            &Outcome::ConnectionError,
+            jitter(),
+            now_unix(),
+        )
+    }
+
     /// How long to wait before trying again after response `r` (None: do not retry): 429 and
     /// 5xx are retried for idempotent requests, honouring Retry-After.
     fn status_retry(
@@ -379,14 +391,9 @@ impl Client {
                 let outcome = self.send_once("GET", &url, &[], &mut None, &ReqBody::Empty);
                 let wait = match &outcome {
                     Ok(r) => self.status_retry(true, attempt, r),
-                    Err(e) if matches!(classify(e), Failure::Transient(_)) => should_retry(
-                        &self.opts.retry,
-                        true,
-                        attempt,
-                        &Outcome::ConnectionError,
-                        jitter(),
-                        now_unix(),
-                    ),
+                    Err(e) if matches!(classify(e), Failure::Transient(_)) => {
+                        self.connection_retry(attempt)
+                    }
                     Err(_) => None,
                 };
                 match wait {
@@ -1370,14 +1377,7 @@ impl Client {
                 );
                 let wait = match &outcome {
                     Ok(r) => self.status_retry(true, attempt, r),
-                    Err(RegistryError::Network { .. }) => should_retry(
-                        &self.opts.retry,
-                        true,
-                        attempt,
-                        &Outcome::ConnectionError,
-                        jitter(),
-                        now_unix(),
-                    ),
+                    Err(RegistryError::Network { .. }) => self.connection_retry(attempt),
                     Err(_) => None,
                 };
                 match wait {

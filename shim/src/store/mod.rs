@@ -71,6 +71,13 @@ impl std::fmt::Display for StoreError {
     }
 }
 
+/// A store failure is a failed operation (exit 1) with the store's own message.
+impl From<StoreError> for crate::error::CliError {
+    fn from(e: StoreError) -> Self {
+        crate::error::CliError::failed(e.0)
+    }
+}
+
 fn io_err(what: &str, path: &Path, e: io::Error) -> StoreError {
     StoreError(format!("cannot {what} {}: {e}", path.display()))
 }
