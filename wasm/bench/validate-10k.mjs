@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const m = createRequire(import.meta.url)(path.join(here, '../pkg/node/manifold_wasm.js'));
+const m = createRequire(import.meta.url)(path.join(here, '../pkg/node/index.js'));
 const [indexFile, nativeFile] = process.argv.slice(2);
 if (!indexFile) {
   console.error('usage: node validate-10k.mjs INDEX.json [NATIVE.json]');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { cases, expected, fixture, fixtures, sha256, wasmDir } from './common.mjs';
 
 const require = createRequire(import.meta.url);
-const m = require(path.join(wasmDir, 'pkg/node/manifold_wasm.js'));
+const m = require(path.join(wasmDir, 'pkg/node/index.js'));
 const want = expected();
 const all = fixtures();
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -104,6 +104,21 @@ test('validate: digest and size are those of the exact bytes (Node crypto)', () 
       assert.ok(0 <= p.start && p.start <= p.end && p.end <= bytes.length, `${name} ${p.path} ${p.start}..${p.end}`);
     }
   }
+});
+
+test('validate: the digest from Node\'s crypto is the one the module computes itself', () => {
+  // The Node entry point hashes with node:crypto; the module hashes when given no digest.
+  const raw = require(path.join(wasmDir, 'pkg/node/manifold_wasm.js'));
+  const inputs = ['{"a":"\ud800 lone surrogate"}', '{"é":"🐳"}', fixture('examples/docker-list.json')];
+  inputs.push(inputs[2].slice().buffer, Buffer.from(inputs[2]));
+  for (const input of inputs) {
+    const own = raw.validateCompact(input);
+    assert.equal(m.validate(input).digest, own.digest, String(input));
+    assert.equal(m.digest(input), own.digest, String(input));
+    assert.equal(m.digest(input), raw.digest(input), String(input));
+  }
+  assert.equal(m.digest(42).ok, false);
+  assert.equal(m.validate(42).ok, false);
 });
 
 test('validate: verdicts of the example documents', () => {

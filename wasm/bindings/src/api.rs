@@ -14,7 +14,7 @@ use manifold_engine::ops::{self, ListFormat, Selected, Selection};
 use manifold_engine::reference::Reference;
 use manifold_engine::serialize::{self, Style};
 use manifold_engine::validate::{self, DocumentKind, Entry, Problem, Report, Severity};
-use manifold_engine::{platform, Digest};
+use manifold_engine::{platform, Algorithm, Digest};
 use serde::Serialize;
 
 /// The kinds `validate` accepts, in the order the page offers them.
@@ -231,10 +231,32 @@ pub fn document_kind(kind: Option<&str>) -> Result<DocumentKind, ErrorInfo> {
 }
 
 pub fn validate(bytes: &[u8], kind: Option<&str>) -> Outcome<ReportOut> {
-    match document_kind(kind) {
-        Ok(k) => Outcome::Ok(ReportOut::from(validate::validate(bytes, k))),
-        Err(e) => fail(e),
-    }
+    validate_hashed(bytes, kind, None)
+}
+
+/// [`validate`] with the document's `sha256:<hex>` already computed by the host, when it has a
+/// faster sha256 than WebAssembly's (Node's crypto). `None` hashes in the engine.
+pub fn validate_hashed(
+    bytes: &[u8],
+    kind: Option<&str>,
+    sha256: Option<&str>,
+) -> Outcome<ReportOut> {
+    let k = match document_kind(kind) {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    let report = match sha256 {
+        None => validate::validate(bytes, k),
+        Some(s) => match Digest::parse(s) {
+            Ok(d) if d.algorithm() == Algorithm::Sha256 => validate::validate_with_sha256(bytes, k, d),
+            _ => {
+                return fail(ErrorInfo::new(format!(
+                    "internal error: the host's digest {s:?} is not a sha256 digest"
+                )))
+            }
+        },
+    };
+    Outcome::Ok(ReportOut::from(report))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -110,13 +110,13 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The report of `validate`, built directly.
+// The report of `validate`, for the JS wrapper to expand.
 //
-// The same plain objects `to_js` makes (property order included), with two savings that
-// matter for large indexes (10,000 entries: about a third of the time in Node went into
-// building the result): property keys are JS strings made once per call, and the short
-// strings entries repeat (media types, os, architecture, sizes...) are decoded from UTF-8 once
-// and reused. Only the digests, unique per entry, are decoded each time.
+// A 10,000-entry index has 10,000 entries of up to ten fields each; made one by one from wasm
+// (an import call per object and per property, a UTF-8 decode per string) they took a quarter
+// of the whole validation in Node. So the entries travel as one string holding every value
+// and one `Uint32Array` of UTF-16 ranges into it, and `wasm/js/report.js` builds the plain
+// objects in JS, where that is cheap. The few other fields and the problems are set here.
 
 #[wasm_bindgen]
 extern "C" {
@@ -129,99 +129,86 @@ extern "C" {
     fn set(this: &PlainObject, key: &JsValue, value: &JsValue);
 }
 
-/// Repeated short values of one field (media types, sizes, os, architecture...), decoded from
-/// UTF-8 once per call.
+/// In the table, an absent string or list (what JS reads as `null`).
+const NONE: u32 = u32::MAX;
+
+/// The entries as one string and a table of ranges into it, read in order by `expandReport`:
+/// per entry `digest mediaType size` as ranges, then `0` (no platform) or `1 os architecture
+/// variant osVersion osFeatures features`, where a range is `start end` (UTF-16 units) or
+/// `NONE` for null, and a list is `NONE` or `count` ranges.
 #[derive(Default)]
-struct Repeated {
-    seen: Vec<(String, JsValue)>,
+struct Pool {
+    text: String,
+    /// Length of `text` in UTF-16 units, which is how JS strings are sliced.
+    units: u32,
+    table: Vec<u32>,
+    /// Recent short values (media types, sizes, os, architecture...) and where they are.
+    seen: Vec<(String, u32, u32)>,
 }
 
-impl Repeated {
-    /// At most this many distinct values are kept; later ones are decoded each time.
-    const MAX: usize = 16;
+impl Pool {
+    /// At most this many distinct repeated values are remembered.
+    const SEEN: usize = 16;
 
-    /// Sets `o[key]` to the JS string `s`.
-    fn set(&mut self, o: &PlainObject, key: &JsValue, s: &str) {
-        if let Some((_, v)) = self.seen.iter().find(|(k, _)| k == s) {
-            o.set(key, v);
+    fn push(&mut self, s: &str) -> (u32, u32) {
+        let start = self.units;
+        self.text.push_str(s);
+        let units = if s.is_ascii() {
+            s.len()
+        } else {
+            s.encode_utf16().count()
+        };
+        self.units += units as u32;
+        self.table.extend([start, self.units]);
+        (start, self.units)
+    }
+
+    /// A value entries repeat: pointed at where it already is, when it is.
+    fn push_repeated(&mut self, s: &str) {
+        if let Some((_, a, b)) = self.seen.iter().find(|(k, ..)| k == s) {
+            self.table.extend([*a, *b]);
             return;
         }
-        let v = JsValue::from_str(s);
-        o.set(key, &v);
-        if self.seen.len() < Self::MAX {
-            self.seen.push((s.to_string(), v));
+        let (a, b) = self.push(s);
+        if self.seen.len() < Self::SEEN {
+            self.seen.push((s.to_string(), a, b));
         }
     }
 
-    fn set_opt(&mut self, o: &PlainObject, key: &JsValue, s: &Option<String>) {
+    fn push_opt(&mut self, s: &Option<String>) {
         match s {
-            Some(s) => self.set(o, key, s),
-            None => o.set(key, &JsValue::NULL),
+            Some(s) => self.push_repeated(s),
+            None => self.table.push(NONE),
         }
     }
 
-    fn set_strings(o: &PlainObject, key: &JsValue, v: &Option<Vec<String>>) {
+    fn push_list(&mut self, v: &Option<Vec<String>>) {
         match v {
             Some(items) => {
-                let a = js_sys::Array::new();
+                self.table.push(items.len() as u32);
                 for s in items {
-                    a.push(&JsValue::from_str(s));
+                    self.push_repeated(s);
                 }
-                o.set(key, &a);
             }
-            None => o.set(key, &JsValue::NULL),
+            None => self.table.push(NONE),
         }
     }
-}
 
-/// The property keys, as JS strings made once per call.
-struct Keys {
-    ok: JsValue,
-    valid: JsValue,
-    kind: JsValue,
-    media_type: JsValue,
-    digest: JsValue,
-    size: JsValue,
-    problems: JsValue,
-    entries: JsValue,
-    path: JsValue,
-    message: JsValue,
-    severity: JsValue,
-    start: JsValue,
-    end: JsValue,
-    platform: JsValue,
-    os: JsValue,
-    architecture: JsValue,
-    variant: JsValue,
-    os_version: JsValue,
-    os_features: JsValue,
-    features: JsValue,
-}
-
-impl Keys {
-    fn new() -> Keys {
-        let k = JsValue::from_str;
-        Keys {
-            ok: k("ok"),
-            valid: k("valid"),
-            kind: k("kind"),
-            media_type: k("mediaType"),
-            digest: k("digest"),
-            size: k("size"),
-            problems: k("problems"),
-            entries: k("entries"),
-            path: k("path"),
-            message: k("message"),
-            severity: k("severity"),
-            start: k("start"),
-            end: k("end"),
-            platform: k("platform"),
-            os: k("os"),
-            architecture: k("architecture"),
-            variant: k("variant"),
-            os_version: k("osVersion"),
-            os_features: k("osFeatures"),
-            features: k("features"),
+    fn entry(&mut self, e: &api::EntryOut) {
+        self.push(&e.digest);
+        self.push_repeated(&e.media_type);
+        self.push_repeated(&e.size);
+        match &e.platform {
+            None => self.table.push(0),
+            Some(p) => {
+                self.table.push(1);
+                self.push_repeated(&p.os);
+                self.push_repeated(&p.architecture);
+                self.push_opt(&p.variant);
+                self.push_opt(&p.os_version);
+                self.push_list(&p.os_features);
+                self.push_list(&p.features);
+            }
         }
     }
 }
@@ -230,67 +217,41 @@ fn opt_number(n: Option<u64>) -> JsValue {
     n.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64))
 }
 
-fn report_object(r: &api::ReportOut) -> JsValue {
-    let k = Keys::new();
-    let mut severities = Repeated::default();
-    let mut media_types = Repeated::default();
-    let mut sizes = Repeated::default();
-    let mut oses = Repeated::default();
-    let mut archs = Repeated::default();
-    let mut variants = Repeated::default();
-    let mut versions = Repeated::default();
+fn opt_str(s: &Option<String>) -> JsValue {
+    s.as_deref().map_or(JsValue::NULL, JsValue::from_str)
+}
 
+/// `Report` without `entries`, plus `count`, `strings` and `table` for `expandReport`.
+fn compact_report(r: &api::ReportOut) -> JsValue {
+    // Keys made once: an invalid large index can have as many problems as entries.
+    let [path, message, severity, start, end] =
+        ["path", "message", "severity", "start", "end"].map(JsValue::from_str);
     let problems = js_sys::Array::new();
     for p in &r.problems {
         let o = PlainObject::new();
-        o.set(&k.path, &JsValue::from_str(&p.path));
-        o.set(&k.message, &JsValue::from_str(&p.message));
-        severities.set(&o, &k.severity, p.severity);
-        o.set(&k.start, &opt_number(p.start));
-        o.set(&k.end, &opt_number(p.end));
+        o.set(&path, &JsValue::from_str(&p.path));
+        o.set(&message, &JsValue::from_str(&p.message));
+        o.set(&severity, &JsValue::from_str(p.severity));
+        o.set(&start, &opt_number(p.start));
+        o.set(&end, &opt_number(p.end));
         problems.push(&o);
     }
-    let entries = js_sys::Array::new();
+    let mut pool = Pool::default();
     for e in &r.entries {
-        let o = PlainObject::new();
-        o.set(&k.digest, &JsValue::from_str(&e.digest));
-        media_types.set(&o, &k.media_type, &e.media_type);
-        sizes.set(&o, &k.size, &e.size);
-        match &e.platform {
-            Some(p) => {
-                let po = PlainObject::new();
-                oses.set(&po, &k.os, &p.os);
-                archs.set(&po, &k.architecture, &p.architecture);
-                variants.set_opt(&po, &k.variant, &p.variant);
-                versions.set_opt(&po, &k.os_version, &p.os_version);
-                Repeated::set_strings(&po, &k.os_features, &p.os_features);
-                Repeated::set_strings(&po, &k.features, &p.features);
-                o.set(&k.platform, &po);
-            }
-            None => o.set(&k.platform, &JsValue::NULL),
-        }
-        entries.push(&o);
+        pool.entry(e);
     }
     let o = PlainObject::new();
-    o.set(&k.ok, &JsValue::from_bool(r.ok));
-    o.set(&k.valid, &JsValue::from_bool(r.valid));
-    o.set(&k.kind, &JsValue::from_str(r.kind));
-    match &r.media_type {
-        Some(s) => o.set(&k.media_type, &JsValue::from_str(s)),
-        None => o.set(&k.media_type, &JsValue::NULL),
-    }
-    o.set(&k.digest, &JsValue::from_str(&r.digest));
-    o.set(&k.size, &JsValue::from_str(&r.size));
-    o.set(&k.problems, &problems);
-    o.set(&k.entries, &entries);
+    o.set(&"ok".into(), &JsValue::from_bool(r.ok));
+    o.set(&"valid".into(), &JsValue::from_bool(r.valid));
+    o.set(&"kind".into(), &JsValue::from_str(r.kind));
+    o.set(&"mediaType".into(), &opt_str(&r.media_type));
+    o.set(&"digest".into(), &JsValue::from_str(&r.digest));
+    o.set(&"size".into(), &JsValue::from_str(&r.size));
+    o.set(&"problems".into(), &problems);
+    o.set(&"count".into(), &JsValue::from_f64(r.entries.len() as f64));
+    o.set(&"strings".into(), &JsValue::from_str(&pool.text));
+    o.set(&"table".into(), &js_sys::Uint32Array::from(&pool.table[..]));
     o.into()
-}
-
-fn report_to_js(outcome: &api::Outcome<api::ReportOut>) -> JsValue {
-    match outcome {
-        api::Outcome::Ok(r) => report_object(r),
-        api::Outcome::Err(f) => to_js(f),
-    }
 }
 
 fn failure(message: String) -> JsValue {
@@ -340,17 +301,20 @@ fn optional_string(input: &JsValue, what: &str) -> Result<Option<String>, JsValu
     }
 }
 
-/// Validates a document and reports every problem at once.
-#[wasm_bindgen(unchecked_return_type = "Report | Failure")]
-pub fn validate(
-    #[wasm_bindgen(unchecked_param_type = "DocumentInput")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Kind | null")] kind: Option<JsValue>,
-) -> JsValue {
+/// `validate` before its entries are expanded: the public `validate` is `wasm/js/report.js`'s
+/// wrapper around this. `sha256` is the document's digest when the host computed it (Node).
+#[wasm_bindgen(js_name = validateCompact, skip_typescript)]
+pub fn validate_compact(input: JsValue, kind: Option<JsValue>, sha256: Option<String>) -> JsValue {
     let kind = kind.unwrap_or(JsValue::UNDEFINED);
     let run = || -> Result<JsValue, JsValue> {
         let bytes = bytes_of(&input, "the document")?;
         let kind = optional_string(&kind, "kind")?;
-        Ok(report_to_js(&api::validate(&bytes, kind.as_deref())))
+        Ok(
+            match api::validate_hashed(&bytes, kind.as_deref(), sha256.as_deref()) {
+                api::Outcome::Ok(r) => compact_report(&r),
+                api::Outcome::Err(f) => to_js(&f),
+            },
+        )
     };
     run().unwrap_or_else(|e| e)
 }
