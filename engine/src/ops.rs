@@ -327,6 +327,7 @@ pub struct Loss {
 /// Converts between an OCI index and a Docker list. Entries keep their digests (changing a
 /// child would change what the list points at), so an OCI manifest inside a Docker list is
 /// reported rather than rewritten.
+#[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn convert(index: &ImageIndex, to: ListFormat) -> (ImageIndex, Vec<Loss>) {
     let mut out = index.clone();
     out.media_type = Some(to.media_type().to_string());
@@ -601,6 +602,7 @@ impl std::error::Error for SelectError {}
 /// Decides which entries of the source index `source` (named `name` in messages) to add.
 /// docker refuses index sources and podman silently takes the host's platform; manifold takes
 /// the only runnable platform when there is one, and otherwise says what there is.
+#[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn select(
     name: &str,
     source: &ImageIndex,

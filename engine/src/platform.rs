@@ -476,7 +476,7 @@ pub fn normalize(p: &Platform) -> Platform {
     out.os_version = p.os_version.clone().filter(|v| !v.is_empty());
     out.os_features = p.os_features.as_ref().and_then(|features| {
         let mut features = features.clone();
-        features.sort();
+        features.sort_unstable(); // equal strings are interchangeable, and dedup removes them
         features.dedup();
         if features.is_empty() {
             None

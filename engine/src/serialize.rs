@@ -116,6 +116,7 @@ impl<'a> DockerPlatform<'a> {
 /// `FromDescriptors(entries)`. The media type follows docker's first-entry rule unless `media_type`
 /// is given. Fields docker's list type cannot hold (index annotations, subject, artifactType)
 /// are written after `manifests` in Go's field order, so a docker-only list stays byte-identical.
+#[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn docker_bytes(index: &ImageIndex, media_type: Option<&str>) -> Vec<u8> {
     let mt = media_type.unwrap_or_else(|| docker_list_media_type(&index.manifests));
     let list = DockerList {
@@ -142,11 +143,13 @@ pub fn docker_bytes(index: &ImageIndex, media_type: Option<&str>) -> Vec<u8> {
 
 /// image-spec's Go struct order through `json.Marshal` (compact), as podman writes an index.
 /// Unknown fields kept from a document that was read come last, in their original order.
+#[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn oci_bytes(index: &ImageIndex) -> Vec<u8> {
     go::to_vec(index, "")
 }
 
 /// The bytes of `index` in `style`.
+#[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn to_bytes(index: &ImageIndex, style: Style) -> Vec<u8> {
     match style {
         Style::Docker => docker_bytes(index, index.media_type.as_deref()),

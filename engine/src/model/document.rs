@@ -83,6 +83,9 @@ pub enum AnyDocument {
 impl AnyDocument {
     /// Reads an index or manifest, deciding the kind from `content_type` (a registry's header)
     /// when given, else from the document.
+    // `inline` makes the caller's crate compile this and the serde code it instantiates, so the
+    // WebAssembly bindings (built for size) do not carry it at the engine's speed settings.
+    #[inline]
     pub fn parse(bytes: Vec<u8>, content_type: Option<&str>) -> Result<AnyDocument, ModelError> {
         let node = tree::parse(&bytes).map_err(ModelError::Json)?;
         let kind = content_type

@@ -74,10 +74,27 @@ impl<'a> Ctx<'a> {
     }
 
     /// The problems in document order: by where their span starts, ties in the order found.
-    pub(super) fn finish(mut self) -> Vec<Problem> {
-        self.problems
-            .sort_by_key(|p| p.span.map_or(0, |(start, _)| start));
-        self.problems
+    ///
+    /// Sorted as `start << 64 | position` keys, like the duplicate search in `index`: one
+    /// integer sort serves both, where a stable sort of problems would be more code in the
+    /// WebAssembly module for no gain.
+    pub(super) fn finish(self) -> Vec<Problem> {
+        let start = |p: &Problem| p.span.map_or(0, |(start, _)| start);
+        if self.problems.is_sorted_by_key(start) {
+            return self.problems;
+        }
+        let mut order: Vec<u128> = self
+            .problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((start(p) as u128) << 64) | i as u128)
+            .collect();
+        order.sort_unstable();
+        let mut slots: Vec<Option<Problem>> = self.problems.into_iter().map(Some).collect();
+        order
+            .iter()
+            .filter_map(|&k| slots[k as u64 as usize].take())
+            .collect()
     }
 }
 

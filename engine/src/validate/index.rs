@@ -176,11 +176,13 @@ fn hash(key: &[Cow<'_, str>; 4]) -> u64 {
 
 /// Warns about every entry whose normalised platform an earlier entry already has.
 ///
-/// Sorting by hash makes this O(n log n) with integer comparisons; only entries whose hashes
-/// collide have their strings compared, again by sorting, so no input makes it quadratic. What
-/// is sorted is `hash << 64 | position` in one `u128`, not the entries themselves: moving
-/// 16 bytes instead of a whole entry and comparing with one integer comparison makes it
-/// several times faster in WebAssembly, where the engine is built for size.
+/// Sorting by hash makes this O(n log n) with integer comparisons. What is sorted is
+/// `hash << 64 | position` in one `u128`, not the entries themselves: moving 16 bytes instead
+/// of a whole entry and comparing with one integer comparison makes it several times faster in
+/// WebAssembly. Entries whose hashes are equal are then told apart by their strings, each
+/// against one representative per distinct platform in the run: a run holds more than one
+/// distinct platform only when 64-bit SipHash values collide, and many distinct platforms
+/// sharing one hash (what would make this slow) is far beyond any attacker's reach.
 fn duplicate_platforms<'a>(ctx: &mut Ctx<'a>, platforms: Vec<Placed<'a>>) {
     let mut order: Vec<u128> = platforms
         .iter()
@@ -192,20 +194,16 @@ fn duplicate_platforms<'a>(ctx: &mut Ctx<'a>, platforms: Vec<Placed<'a>>) {
         if run.len() < 2 {
             continue;
         }
-        let mut keyed: Vec<_> = run
-            .iter()
-            .map(|&k| {
-                let p = &platforms[k as u64 as usize];
-                (p.platform.normalized(), p)
-            })
-            .collect();
-        keyed.sort_by(|a, b| (&a.0, a.1.index).cmp(&(&b.0, b.1.index)));
-        for same in keyed.chunk_by(|a, b| a.0 == b.0) {
-            let first = same[0].1;
-            for (_, dup) in &same[1..] {
-                ctx.at(Seg::Index(dup.index), |ctx| {
-                    duplicate_platform(ctx, dup, first)
-                });
+        // The run is in document order, so the first of each platform comes first.
+        let mut firsts: Vec<(_, &Placed)> = Vec::new();
+        for &k in run {
+            let p = &platforms[k as u64 as usize];
+            let key = p.platform.normalized();
+            match firsts.iter().find(|(first_key, _)| *first_key == key) {
+                Some(&(_, first)) => {
+                    ctx.at(Seg::Index(p.index), |ctx| duplicate_platform(ctx, p, first))
+                }
+                None => firsts.push((key, p)),
             }
         }
     }

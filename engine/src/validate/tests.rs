@@ -883,6 +883,44 @@ fn duplicate_platforms_are_warnings_naming_both_entries() {
 }
 
 #[test]
+fn every_repeat_of_a_platform_names_its_first_entry_in_document_order() {
+    let entry = |arch: &str| {
+        format!(
+            r#"{{"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 1, "digest": "sha256:601570aaff1b68a61eb9c85b8beca1644e698003e0cdb5bce960f193d265a8b7", "platform": {{"architecture": "{arch}", "os": "linux"}}}}"#
+        )
+    };
+    let archs = [
+        "arm64", "amd64", "x86_64", "arm64", "riscv64", "amd64", "aarch64",
+    ];
+    let doc = format!(
+        r#"{{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [{}]}}"#,
+        archs.map(entry).join(", ")
+    );
+    let r = auto(&doc);
+    // x86_64 is amd64 and aarch64 is arm64 once normalised (their spellings get their own
+    // warnings, left out here).
+    let got: Vec<(&str, &str)> = r
+        .problems
+        .iter()
+        .filter_map(|p| {
+            let first = p.message.split("same platform as ").nth(1)?;
+            Some((p.path.as_str(), first.split(' ').next()?))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("$.manifests[2].platform", "manifests[1]"),
+            ("$.manifests[3].platform", "manifests[0]"),
+            ("$.manifests[5].platform", "manifests[1]"),
+            ("$.manifests[6].platform", "manifests[0]"),
+        ],
+        "{:#?}",
+        r.problems
+    );
+}
+
+#[test]
 fn unknown_child_media_types_are_at_most_warnings() {
     let doc = edit(
         OCI_INDEX,
