@@ -251,3 +251,16 @@ test('results are plain JSON-compatible objects', () => {
     }
   }
 });
+
+test('the web entry point (pkg/web/index.js) answers as the Node one does', async () => {
+  const web = await import(path.join(wasmDir, 'pkg/web/index.js'));
+  web.initSync({ module: fixture('wasm/pkg/web/manifold_wasm_bg.wasm') });
+  const names = ['validate', 'digest', 'convert', 'parseReference', 'parsePlatform', 'platformMatch', 'default', 'initSync'];
+  for (const name of names) assert.equal(typeof web[name], 'function', name);
+  for (const [name, bytes] of all) {
+    assert.deepEqual(web.validate(bytes), m.validate(bytes), name);
+    assert.deepEqual(web.validate(bytes, 'index'), m.validate(bytes, 'index'), name);
+    assert.equal(web.digest(bytes), m.digest(bytes), name);
+    assert.deepEqual(web.convert(bytes, 'oci'), m.convert(bytes, 'oci'), name);
+  }
+});

@@ -241,22 +241,32 @@ pub fn validate_hashed(
     kind: Option<&str>,
     sha256: Option<&str>,
 ) -> Outcome<ReportOut> {
-    let k = match document_kind(kind) {
-        Ok(k) => k,
-        Err(e) => return fail(e),
-    };
-    let report = match sha256 {
+    match validate_report(bytes, kind, sha256) {
+        Ok(report) => Outcome::Ok(ReportOut::from(report)),
+        Err(e) => fail(e),
+    }
+}
+
+/// The engine's own report, for callers that convert it themselves (the JS bindings).
+pub fn validate_report(
+    bytes: &[u8],
+    kind: Option<&str>,
+    sha256: Option<&str>,
+) -> Result<Report, ErrorInfo> {
+    let k = document_kind(kind)?;
+    Ok(match sha256 {
         None => validate::validate(bytes, k),
         Some(s) => match Digest::parse(s) {
-            Ok(d) if d.algorithm() == Algorithm::Sha256 => validate::validate_with_sha256(bytes, k, d),
+            Ok(d) if d.algorithm() == Algorithm::Sha256 => {
+                validate::validate_with_sha256(bytes, k, d)
+            }
             _ => {
-                return fail(ErrorInfo::new(format!(
+                return Err(ErrorInfo::new(format!(
                     "internal error: the host's digest {s:?} is not a sha256 digest"
                 )))
             }
         },
-    };
-    Outcome::Ok(ReportOut::from(report))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

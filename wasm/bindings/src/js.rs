@@ -3,6 +3,8 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use manifold_engine::validate::{Entry, Report};
+
 use crate::api;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -99,13 +101,14 @@ export interface PlatformMatch {
 }
 "#;
 
+/// A result as a plain JS object: its JSON, parsed by JS. The results other than `validate`'s
+/// are small, and this keeps a second serializer (serde-wasm-bindgen's) out of the module.
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    match value.serialize(&serializer) {
-        Ok(v) => v,
-        // Only reachable through a bug in `api` (its values are all JSON-compatible); still a
-        // value, not a throw.
-        Err(e) => failure(format!("internal error converting the result: {e}")),
+    match serde_json::to_string(value).map(|json| js_sys::JSON::parse(&json)) {
+        Ok(Ok(v)) => v,
+        // Only reachable through a bug in `api` (its values are all JSON); still a value, not
+        // a throw.
+        _ => failure("internal error converting the result".to_string()),
     }
 }
 
@@ -136,93 +139,158 @@ const NONE: u32 = u32::MAX;
 /// per entry `digest mediaType size` as ranges, then `0` (no platform) or `1 os architecture
 /// variant osVersion osFeatures features`, where a range is `start end` (UTF-16 units) or
 /// `NONE` for null, and a list is `NONE` or `count` ranges.
+///
+/// Values entries repeat (media types, sizes, os, architecture...) are stored once: each field
+/// first compares with its own last value, which in a real index is nearly always the one.
 #[derive(Default)]
 struct Pool {
     text: String,
     /// Length of `text` in UTF-16 units, which is how JS strings are sliced.
     units: u32,
     table: Vec<u32>,
-    /// Recent short values (media types, sizes, os, architecture...) and where they are.
-    seen: Vec<(String, u32, u32)>,
+    /// Per field, the last value it had.
+    last: [Option<Slot>; FIELDS],
+    /// Other recent values, for fields that alternate (amd64, arm64, amd64...).
+    seen: Vec<Slot>,
 }
 
+/// Where a value is in `Pool::text`, as bytes (to compare) and as UTF-16 units (for JS).
+#[derive(Clone, Copy)]
+struct Slot {
+    bytes: (usize, usize),
+    units: (u32, u32),
+}
+
+const FIELDS: usize = 7;
+const MEDIA_TYPE: usize = 0;
+const SIZE: usize = 1;
+const OS: usize = 2;
+const ARCHITECTURE: usize = 3;
+const VARIANT: usize = 4;
+const OS_VERSION: usize = 5;
+const FEATURE: usize = 6;
+
 impl Pool {
-    /// At most this many distinct repeated values are remembered.
+    /// At most this many distinct repeated values are remembered besides each field's last.
     const SEEN: usize = 16;
 
-    fn push(&mut self, s: &str) -> (u32, u32) {
-        let start = self.units;
+    fn with_entries(n: usize) -> Pool {
+        Pool {
+            // A digest and an entry's fixed fields; more is rare.
+            text: String::with_capacity(n * 72 + 256),
+            table: Vec::with_capacity(n * 16),
+            ..Pool::default()
+        }
+    }
+
+    fn append(&mut self, s: &str) -> Slot {
+        let (bytes, units) = (self.text.len(), self.units);
         self.text.push_str(s);
-        let units = if s.is_ascii() {
+        let n = if s.is_ascii() {
             s.len()
         } else {
             s.encode_utf16().count()
         };
-        self.units += units as u32;
-        self.table.extend([start, self.units]);
-        (start, self.units)
+        self.units += n as u32;
+        Slot {
+            bytes: (bytes, self.text.len()),
+            units: (units, self.units),
+        }
+    }
+
+    fn put(&mut self, slot: Slot) {
+        self.table.extend([slot.units.0, slot.units.1]);
+    }
+
+    fn is(&self, slot: &Slot, s: &str) -> bool {
+        &self.text[slot.bytes.0..slot.bytes.1] == s
+    }
+
+    /// A value unique to its entry (a digest).
+    fn unique(&mut self, s: &str) {
+        let slot = self.append(s);
+        self.put(slot);
     }
 
     /// A value entries repeat: pointed at where it already is, when it is.
-    fn push_repeated(&mut self, s: &str) {
-        if let Some((_, a, b)) = self.seen.iter().find(|(k, ..)| k == s) {
-            self.table.extend([*a, *b]);
-            return;
-        }
-        let (a, b) = self.push(s);
-        if self.seen.len() < Self::SEEN {
-            self.seen.push((s.to_string(), a, b));
-        }
+    fn repeated(&mut self, field: usize, s: &str) {
+        let slot = match self.last[field] {
+            Some(slot) if self.is(&slot, s) => slot,
+            _ => match self.seen.iter().find(|slot| self.is(slot, s)) {
+                Some(&slot) => slot,
+                None => {
+                    let slot = self.append(s);
+                    if self.seen.len() < Self::SEEN {
+                        self.seen.push(slot);
+                    }
+                    slot
+                }
+            },
+        };
+        self.last[field] = Some(slot);
+        self.put(slot);
     }
 
-    fn push_opt(&mut self, s: &Option<String>) {
+    fn optional(&mut self, field: usize, s: &Option<String>) {
         match s {
-            Some(s) => self.push_repeated(s),
+            Some(s) => self.repeated(field, s),
             None => self.table.push(NONE),
         }
     }
 
-    fn push_list(&mut self, v: &Option<Vec<String>>) {
+    fn list(&mut self, v: &Option<Vec<String>>) {
         match v {
             Some(items) => {
                 self.table.push(items.len() as u32);
                 for s in items {
-                    self.push_repeated(s);
+                    self.repeated(FEATURE, s);
                 }
             }
             None => self.table.push(NONE),
         }
     }
 
-    fn entry(&mut self, e: &api::EntryOut) {
-        self.push(&e.digest);
-        self.push_repeated(&e.media_type);
-        self.push_repeated(&e.size);
+    fn entry(&mut self, e: &Entry) {
+        self.unique(&e.digest);
+        self.repeated(MEDIA_TYPE, &e.media_type);
+        let mut digits = [0u8; 20];
+        self.repeated(SIZE, decimal(e.size, &mut digits));
         match &e.platform {
             None => self.table.push(0),
             Some(p) => {
                 self.table.push(1);
-                self.push_repeated(&p.os);
-                self.push_repeated(&p.architecture);
-                self.push_opt(&p.variant);
-                self.push_opt(&p.os_version);
-                self.push_list(&p.os_features);
-                self.push_list(&p.features);
+                self.repeated(OS, &p.os);
+                self.repeated(ARCHITECTURE, &p.architecture);
+                self.optional(VARIANT, &p.variant);
+                self.optional(OS_VERSION, &p.os_version);
+                self.list(&p.os_features);
+                self.list(&p.features);
             }
         }
     }
 }
 
-fn opt_number(n: Option<u64>) -> JsValue {
+/// `n` in decimal, written into `buf` (no allocation per entry, unlike `to_string`).
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
+}
+
+fn opt_number(n: Option<usize>) -> JsValue {
     n.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64))
 }
 
-fn opt_str(s: &Option<String>) -> JsValue {
-    s.as_deref().map_or(JsValue::NULL, JsValue::from_str)
-}
-
-/// `Report` without `entries`, plus `count`, `strings` and `table` for `expandReport`.
-fn compact_report(r: &api::ReportOut) -> JsValue {
+/// `Report` without `entries`, plus `count`, `strings` and `table` for `expandReport`. Made
+/// from the engine's report directly: the entries' strings are read, never copied one by one.
+fn compact_report(r: &Report) -> JsValue {
     // Keys made once: an invalid large index can have as many problems as entries.
     let [path, message, severity, start, end] =
         ["path", "message", "severity", "start", "end"].map(JsValue::from_str);
@@ -231,22 +299,30 @@ fn compact_report(r: &api::ReportOut) -> JsValue {
         let o = PlainObject::new();
         o.set(&path, &JsValue::from_str(&p.path));
         o.set(&message, &JsValue::from_str(&p.message));
-        o.set(&severity, &JsValue::from_str(p.severity));
-        o.set(&start, &opt_number(p.start));
-        o.set(&end, &opt_number(p.end));
+        o.set(&severity, &JsValue::from_str(api::severity_str(p.severity)));
+        o.set(&start, &opt_number(p.span.map(|s| s.0)));
+        o.set(&end, &opt_number(p.span.map(|s| s.1)));
         problems.push(&o);
     }
-    let mut pool = Pool::default();
+    let mut pool = Pool::with_entries(r.entries.len());
     for e in &r.entries {
         pool.entry(e);
     }
     let o = PlainObject::new();
-    o.set(&"ok".into(), &JsValue::from_bool(r.ok));
+    o.set(&"ok".into(), &JsValue::TRUE);
     o.set(&"valid".into(), &JsValue::from_bool(r.valid));
     o.set(&"kind".into(), &JsValue::from_str(r.kind));
-    o.set(&"mediaType".into(), &opt_str(&r.media_type));
+    o.set(
+        &"mediaType".into(),
+        &r.media_type
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str),
+    );
     o.set(&"digest".into(), &JsValue::from_str(&r.digest));
-    o.set(&"size".into(), &JsValue::from_str(&r.size));
+    o.set(
+        &"size".into(),
+        &JsValue::from_str(decimal(r.size, &mut [0; 20])),
+    );
     o.set(&"problems".into(), &problems);
     o.set(&"count".into(), &JsValue::from_f64(r.entries.len() as f64));
     o.set(&"strings".into(), &JsValue::from_str(&pool.text));
@@ -255,10 +331,12 @@ fn compact_report(r: &api::ReportOut) -> JsValue {
 }
 
 fn failure(message: String) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    api::Failure::new(api::ErrorInfo::new(message))
-        .serialize(&serializer)
-        .unwrap_or(JsValue::NULL)
+    let error = PlainObject::new();
+    error.set(&"message".into(), &JsValue::from_str(&message));
+    let o = PlainObject::new();
+    o.set(&"ok".into(), &JsValue::FALSE);
+    o.set(&"error".into(), &error);
+    o.into()
 }
 
 /// The bytes of a document argument, or the failure to return.
@@ -310,9 +388,9 @@ pub fn validate_compact(input: JsValue, kind: Option<JsValue>, sha256: Option<St
         let bytes = bytes_of(&input, "the document")?;
         let kind = optional_string(&kind, "kind")?;
         Ok(
-            match api::validate_hashed(&bytes, kind.as_deref(), sha256.as_deref()) {
-                api::Outcome::Ok(r) => compact_report(&r),
-                api::Outcome::Err(f) => to_js(&f),
+            match api::validate_report(&bytes, kind.as_deref(), sha256.as_deref()) {
+                Ok(r) => compact_report(&r),
+                Err(e) => to_js(&api::Failure::new(e)),
             },
         )
     };

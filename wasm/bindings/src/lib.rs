@@ -9,5 +9,14 @@ pub mod api;
 
 #[cfg(feature = "js")]
 mod js;
+
+/// talc instead of dlmalloc: validating a 10,000-entry index makes ~100,000 allocations.
+#[cfg(all(
+    feature = "js",
+    target_family = "wasm",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(feature = "js")]
 pub use js::*;
