@@ -231,23 +231,15 @@ pub fn document_kind(kind: Option<&str>) -> Result<DocumentKind, ErrorInfo> {
 }
 
 pub fn validate(bytes: &[u8], kind: Option<&str>) -> Outcome<ReportOut> {
-    validate_hashed(bytes, kind, None)
-}
-
-/// [`validate`] with the document's `sha256:<hex>` already computed by the host, when it has a
-/// faster sha256 than WebAssembly's (Node's crypto). `None` hashes in the engine.
-pub fn validate_hashed(
-    bytes: &[u8],
-    kind: Option<&str>,
-    sha256: Option<&str>,
-) -> Outcome<ReportOut> {
-    match validate_report(bytes, kind, sha256) {
+    match validate_report(bytes, kind, None) {
         Ok(report) => Outcome::Ok(ReportOut::from(report)),
         Err(e) => fail(e),
     }
 }
 
-/// The engine's own report, for callers that convert it themselves (the JS bindings).
+/// The engine's own report, for callers that convert it themselves (the JS bindings). `sha256`
+/// is the document's `sha256:<hex>` when the host computed it with a faster sha256 than
+/// WebAssembly's (Node's crypto); `None` hashes in the engine.
 pub fn validate_report(
     bytes: &[u8],
     kind: Option<&str>,
