@@ -18,12 +18,15 @@ function sha256(input) {
   return 'sha256:' + createHash('sha256').update(data).digest('hex');
 }
 
-const api = { ...wasm };
-delete api.validateCompact;
-api.validate = function validate(input, kind) {
+// One `exports.name =` per function, so Node's ES-module loader can see the named exports of
+// this CommonJS file (`import { validate } from 'manifold-wasm'`).
+exports.validate = function validate(input, kind) {
   return expandReport(wasm.validateCompact(input, kind, sha256(input)));
 };
-api.digest = function digest(input) {
+exports.digest = function digest(input) {
   return sha256(input) ?? wasm.digest(input);
 };
-module.exports = api;
+exports.convert = wasm.convert;
+exports.parseReference = wasm.parseReference;
+exports.parsePlatform = wasm.parsePlatform;
+exports.platformMatch = wasm.platformMatch;

@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { cases, expected, fixture, fixtures, sha256, wasmDir } from './common.mjs';
 
 const require = createRequire(import.meta.url);
@@ -262,5 +265,74 @@ test('the web entry point (pkg/web/index.js) answers as the Node one does', asyn
     assert.deepEqual(web.validate(bytes, 'index'), m.validate(bytes, 'index'), name);
     assert.equal(web.digest(bytes), m.digest(bytes), name);
     assert.deepEqual(web.convert(bytes, 'oci'), m.convert(bytes, 'oci'), name);
+  }
+});
+
+test('the package resolves by name: require, and import with named exports', async () => {
+  // A project that installed the folder: node_modules/manifold-wasm -> wasm/.
+  const project = mkdtempSync(path.join(tmpdir(), 'manifold-wasm-user-'));
+  try {
+    mkdirSync(path.join(project, 'node_modules'));
+    symlinkSync(wasmDir, path.join(project, 'node_modules', 'manifold-wasm'), 'dir');
+    const doc = path.join(wasmDir, '..', 'examples', 'docker-list.json');
+    const names = ['validate', 'digest', 'convert', 'parseReference', 'parsePlatform', 'platformMatch'];
+    const run = (args) => execFileSync(process.execPath, args, { cwd: project, encoding: 'utf8' }).trim();
+    const esm = run(['--input-type=module', '-e', `
+      import { ${names.join(', ')} } from 'manifold-wasm';
+      import { readFileSync } from 'node:fs';
+      const r = validate(readFileSync(${JSON.stringify(doc)}));
+      console.log(JSON.stringify([[${names.join(', ')}].map((f) => typeof f), r.valid, r.kind, r.entries.length]));`]);
+    assert.deepEqual(JSON.parse(esm), [names.map(() => 'function'), true, 'manifest-list', 2]);
+    const cjs = run(['-e', `
+      const m = require('manifold-wasm');
+      console.log(JSON.stringify([Object.keys(m).sort(), m.digest('{}')]));`]);
+    assert.deepEqual(JSON.parse(cjs), [[...names].sort(), sha256(Buffer.from('{}'))]);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+});
+
+test('the TypeScript types fit the entry points: web with init, Node without', () => {
+  const project = mkdtempSync(path.join(tmpdir(), 'manifold-wasm-ts-'));
+  try {
+    mkdirSync(path.join(project, 'node_modules'));
+    symlinkSync(wasmDir, path.join(project, 'node_modules', 'manifold-wasm'), 'dir');
+    writeFileSync(path.join(project, 'web.ts'), `
+      import init, { validate, digest, convert, parseReference, parsePlatform, platformMatch } from 'manifold-wasm';
+      import type { Report, Failure } from 'manifold-wasm';
+      export async function main(bytes: Uint8Array): Promise<string> {
+        await init();
+        const r: Report | Failure = validate(bytes, 'index');
+        if (!r.ok) return r.error.message;
+        const os: string | undefined = r.entries[0]?.platform?.os;
+        const c = convert(bytes, 'docker');
+        return [os, digest(bytes), c.ok, parseReference('alpine').ok, parsePlatform('linux/arm64').ok,
+          platformMatch(bytes, 'linux/amd64').ok].join(',');
+      }`);
+    writeFileSync(path.join(project, 'node.mts'), `
+      import { validate, digest } from 'manifold-wasm';
+      import type { Report, Failure } from 'manifold-wasm';
+      const r: Report | Failure = validate(new Uint8Array([123, 125]));
+      export const out: string = r.ok ? r.digest : r.error.message;
+      export const d: unknown = digest('{}');`);
+    // Node's entry point has no init: a type error, as it would be a runtime one.
+    writeFileSync(path.join(project, 'wrong.mts'), `import init from 'manifold-wasm';\nawait init();\n`);
+    const tsc = path.join(wasmDir, 'node_modules', 'typescript', 'bin', 'tsc');
+    const check = (file, ...mode) =>
+      spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', ...mode, file], {
+        cwd: project,
+        encoding: 'utf8',
+      });
+    const bundler = ['--module', 'esnext', '--moduleResolution', 'bundler'];
+    const nodenext = ['--module', 'nodenext', '--moduleResolution', 'nodenext'];
+    for (const [file, mode] of [['web.ts', bundler], ['node.mts', nodenext]]) {
+      const r = check(file, ...mode);
+      assert.equal(r.status, 0, `${file}: ${r.stdout}${r.stderr}`);
+    }
+    const wrong = check('wrong.mts', ...nodenext);
+    assert.notEqual(wrong.status, 0);
+    assert.match(wrong.stdout, /TS2349/);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
   }
 });
