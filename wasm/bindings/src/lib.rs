@@ -10,7 +10,7 @@ pub mod api;
 #[cfg(feature = "js")]
 mod js;
 
-/// talc instead of dlmalloc: validating a 10,000-entry index makes ~100,000 allocations.
+/// talc instead of dlmalloc: 2.8 KB less of the gzipped module, no slower (see Cargo.toml).
 #[cfg(all(
     feature = "js",
     target_family = "wasm",
