@@ -31,18 +31,21 @@ pub fn docker_list_media_type(entries: &[Descriptor]) -> &'static str {
     }
 }
 
+/// distribution's `ManifestList`, in Go's field order, with the index fields docker's type
+/// lacks after `manifests`. The entry type is the writer's: docker's pushed form here, podman's
+/// inspect form in the CLI.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct DockerList<'a> {
-    schema_version: u32,
-    media_type: &'a str,
+pub struct DockerList<'a, E> {
+    pub schema_version: u32,
+    pub media_type: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    artifact_type: Option<&'a str>,
-    manifests: Vec<DockerEntry<'a>>,
+    pub artifact_type: Option<&'a str>,
+    pub manifests: Vec<E>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<&'a Descriptor>,
+    pub subject: Option<&'a Descriptor>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    annotations: Option<&'a Annotations>,
+    pub annotations: Option<&'a Annotations>,
 }
 
 #[derive(Serialize)]

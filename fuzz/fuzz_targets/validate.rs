@@ -5,21 +5,12 @@
 use libfuzzer_sys::fuzz_target;
 use manifold_engine::validate::{validate, DocumentKind, Severity};
 
-const KINDS: [DocumentKind; 6] = [
-    DocumentKind::Auto,
-    DocumentKind::Index,
-    DocumentKind::Manifest,
-    DocumentKind::Descriptor,
-    DocumentKind::ManifestList,
-    DocumentKind::DockerManifest,
-];
-
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the kind, the rest is the document.
     let Some((&k, doc)) = data.split_first() else {
         return;
     };
-    let kind = KINDS[k as usize % KINDS.len()];
+    let kind = DocumentKind::ALL[k as usize % DocumentKind::ALL.len()];
     let report = validate(doc, kind);
     let errors = report
         .problems

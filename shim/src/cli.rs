@@ -75,15 +75,8 @@ pub struct CreateArgs {
     /// Amend an existing manifest list
     #[arg(short, long)]
     pub amend: bool,
-    /// Add every child of a source that is itself an index
-    #[arg(long)]
-    pub all: bool,
-    /// Take this platform's child from a source that is an index
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: Option<String>,
-    /// Add a source index itself as a nested entry
-    #[arg(long)]
-    pub nested: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// List format: oci or docker (v2s2)
     #[arg(short, long, value_name = "oci|docker")]
     pub format: Option<String>,
@@ -101,6 +94,20 @@ pub struct CreateArgs {
     pub yes: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
+}
+
+/// What to take from a source that is an index (create and add).
+#[derive(clap::Args, Debug)]
+pub struct SelectArgs {
+    /// Add every child of a source that is itself an index
+    #[arg(long)]
+    pub all: bool,
+    /// Take this platform's child from a source that is an index
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Add a source index itself as a nested entry
+    #[arg(long)]
+    pub nested: bool,
 }
 
 /// Platform fields an entry can be given (docker's and podman's annotate flags).
@@ -131,15 +138,8 @@ pub struct AddArgs {
     pub list: String,
     #[arg(required = true)]
     pub images: Vec<String>,
-    /// Add every child of a source that is itself an index
-    #[arg(long)]
-    pub all: bool,
-    /// Take this platform's child from a source that is an index
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: Option<String>,
-    /// Add a source index itself as a nested entry
-    #[arg(long)]
-    pub nested: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
     #[command(flatten)]
     pub platform_args: PlatformArgs,
     /// Annotation of the new entries, KEY=VALUE (repeatable)

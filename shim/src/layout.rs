@@ -274,6 +274,25 @@ impl Layout {
     }
 }
 
+struct HashingWriter<W: std::io::Write> {
+    inner: W,
+    hasher: Option<manifold_engine::digest::Hasher>,
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,24 +330,5 @@ mod tests {
             .contains("its tags are: v1"));
         assert_eq!(l.read_blob(&digest).unwrap(), body);
         let _ = fs::remove_dir_all(&dir);
-    }
-}
-
-struct HashingWriter<W: std::io::Write> {
-    inner: W,
-    hasher: Option<manifold_engine::digest::Hasher>,
-}
-
-impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        if let Some(h) = self.hasher.as_mut() {
-            h.update(&buf[..n]);
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
     }
 }

@@ -164,9 +164,11 @@ impl TestEnv {
         p
     }
 
-    fn command(&self, program: &Path) -> Command {
+    /// `program` in this environment: its own HOME, docker and XDG folders, the scripts of
+    /// `bin_dir` first on PATH, the variables `set` gave; nothing of the caller's credentials,
+    /// proxies, container or manifold settings.
+    pub fn command(&self, program: &Path) -> Command {
         let mut c = Command::new(program);
-        // Nothing of the caller's credentials, proxies or manifold settings leaks in.
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy().into_owned();
             let lower = k.to_ascii_lowercase();
@@ -175,8 +177,8 @@ impl TestEnv {
                 || k.starts_with("DOCKER_")
                 || k.starts_with("XDG_")
                 || k.starts_with("SSL_CERT")
+                || k.starts_with("CONTAINERS_")
                 || lower.ends_with("_proxy")
-                || k == "CONTAINERS_REGISTRIES_CONF"
             {
                 c.env_remove(&k);
             }

@@ -74,6 +74,22 @@ fn htpasswd_line() -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string() + "\n"
 }
 
+/// The harness's own HTTP client for its registries: no proxy, any certificate (the TLS
+/// variant's is self-signed), statuses as values, every call bounded by `timeout`.
+pub(crate) fn harness_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .disable_verification(true)
+                .build(),
+        )
+        .timeout_global(Some(timeout))
+        .build()
+        .new_agent()
+}
+
 impl Registry {
     /// Starts a registry, or returns `None` (with a note on stderr) when `docker-registry` is
     /// not installed and this is not CI. Under `CI=true` a missing registry panics.
@@ -183,17 +199,7 @@ impl Registry {
     }
 
     fn wait_up(&mut self) -> Result<(), String> {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .disable_verification(true)
-                    .build(),
-            )
-            .timeout_global(Some(Duration::from_secs(2)))
-            .build()
-            .new_agent();
+        let agent = harness_agent(Duration::from_secs(2));
         let deadline = Instant::now() + Duration::from_secs(60);
         let url = format!("{}/v2/", self.base_url());
         loop {

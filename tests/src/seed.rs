@@ -50,17 +50,7 @@ pub struct Seeder<'a> {
 
 impl<'a> Seeder<'a> {
     pub fn new(reg: &'a Registry) -> Seeder<'a> {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .disable_verification(true)
-                    .build(),
-            )
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .new_agent();
+        let agent = crate::registry::harness_agent(Duration::from_secs(60));
         Seeder { reg, agent }
     }
 

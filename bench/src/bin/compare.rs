@@ -408,29 +408,9 @@ impl ToolEnv {
     }
 
     fn command(&self, args: &[String]) -> Command {
-        let mut c = Command::new(&self.bin);
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy().into_owned();
-            let lower = k.to_ascii_lowercase();
-            if k.starts_with("REGISTRY_")
-                || k.starts_with("MANIFOLD_")
-                || k.starts_with("DOCKER_")
-                || k.starts_with("CONTAINERS_")
-                || k.starts_with("XDG_")
-                || k.starts_with("SSL_CERT")
-                || lower.ends_with("_proxy")
-            {
-                c.env_remove(&k);
-            }
-        }
-        let e = &self.env;
-        c.env("HOME", e.path("home"))
-            .env("DOCKER_CONFIG", e.docker_config_dir())
-            .env("XDG_RUNTIME_DIR", e.xdg_runtime_dir())
-            .env("XDG_CONFIG_HOME", e.path("xdg-config"))
-            .env("MANIFOLD_COMPAT", "docker");
+        let mut c = self.env.command(&self.bin);
         if self.tool == Tool::Podman {
-            let p = e.dir.path().join("podman");
+            let p = self.env.dir.path().join("podman");
             c.env("CONTAINERS_STORAGE_CONF", p.join("storage.conf"))
                 .env("CONTAINERS_CONF", p.join("containers.conf"))
                 .env("CONTAINERS_REGISTRIES_CONF", p.join("registries.conf"))

@@ -85,6 +85,16 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    /// Every kind, in the order the CLI, the page and the plugin list them.
+    pub const ALL: [DocumentKind; 6] = [
+        DocumentKind::Auto,
+        DocumentKind::Index,
+        DocumentKind::Manifest,
+        DocumentKind::Descriptor,
+        DocumentKind::ManifestList,
+        DocumentKind::DockerManifest,
+    ];
+
     /// The names the CLI, the page and the plugin use.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {

@@ -296,14 +296,19 @@ fn entries_are_read_best_effort_from_invalid_documents() {
 
 #[test]
 fn kinds_parse_and_print() {
-    for s in [
-        "auto",
-        "index",
-        "manifest",
-        "descriptor",
-        "manifest-list",
-        "docker-manifest",
-    ] {
+    let names = DocumentKind::ALL.map(|k| k.as_str());
+    assert_eq!(
+        names,
+        [
+            "auto",
+            "index",
+            "manifest",
+            "descriptor",
+            "manifest-list",
+            "docker-manifest"
+        ]
+    );
+    for s in names {
         assert_eq!(DocumentKind::parse(s).unwrap().as_str(), s);
     }
     assert_eq!(DocumentKind::parse("list"), None);
@@ -1645,15 +1650,6 @@ fn mutate(v: &mut serde_json::Value, pick: &[usize], with: serde_json::Value) {
     }
 }
 
-const KINDS: [DocumentKind; 6] = [
-    DocumentKind::Auto,
-    DocumentKind::Index,
-    DocumentKind::Manifest,
-    DocumentKind::Descriptor,
-    DocumentKind::ManifestList,
-    DocumentKind::DockerManifest,
-];
-
 fn check_invariants(bytes: &[u8], r: &Report) {
     assert_eq!(r.digest, Digest::sha256(bytes).as_str());
     assert_eq!(r.size, bytes.len() as u64);
@@ -1677,14 +1673,14 @@ proptest! {
 
     #[test]
     fn never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..256), k in 0usize..6) {
-        let r = validate(&bytes, KINDS[k]);
+        let r = validate(&bytes, DocumentKind::ALL[k]);
         check_invariants(&bytes, &r);
     }
 
     #[test]
     fn never_panics_on_json_values(v in json_value(), k in 0usize..6, pretty in any::<bool>()) {
         let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
-        let r = validate(text.as_bytes(), KINDS[k]);
+        let r = validate(text.as_bytes(), DocumentKind::ALL[k]);
         check_invariants(text.as_bytes(), &r);
         prop_assert!(r.problems.iter().all(|p| !p.message.contains("not valid JSON")));
     }
@@ -1700,7 +1696,7 @@ proptest! {
         let mut v: serde_json::Value = serde_json::from_str(fixture).unwrap();
         mutate(&mut v, &pick, with);
         let text = serde_json::to_string_pretty(&v).unwrap();
-        let r = validate(text.as_bytes(), KINDS[k]);
+        let r = validate(text.as_bytes(), DocumentKind::ALL[k]);
         check_invariants(text.as_bytes(), &r);
         if k == 0 {
             // Entries line up with the array whenever the document is an index.

@@ -32,13 +32,7 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
         return publish_more(ctx, args, &edit, remote);
     }
     let name = ctx.list_name(&args.list)?;
-    let sources = entries::Sources::parse(
-        ctx.personality,
-        &args.images,
-        args.all,
-        args.nested,
-        args.platform.as_deref(),
-    )?;
+    let sources = entries::Sources::parse(ctx.personality, &args.images, &args.select)?;
     if !ctx.store.exists(&name) {
         return Err(ctx.no_such_list(&args.list, &name));
     }
@@ -111,13 +105,7 @@ fn publish_more(
         .iter()
         .map(|d| Some(here(&d.digest)))
         .collect();
-    let sources = entries::Sources::parse(
-        ctx.personality,
-        &args.images,
-        args.all,
-        args.nested,
-        args.platform.as_deref(),
-    )?;
+    let sources = entries::Sources::parse(ctx.personality, &args.images, &args.select)?;
     let fetched = sources.fetch(remote, args.registry_args.jobs)?;
     let mut blobs = std::collections::HashMap::new();
     for entry in fetched.into_iter().flatten() {

@@ -31,13 +31,7 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
         None => None,
     };
     let annotations = super::entries::annotations(&args.annotations)?;
-    let sources = entries::Sources::parse(
-        ctx.personality,
-        &args.images,
-        args.all,
-        args.nested,
-        args.platform.as_deref(),
-    )?;
+    let sources = entries::Sources::parse(ctx.personality, &args.images, &args.select)?;
     let exists_error = || {
         match ctx.personality {
         Personality::Docker => CliError::failed("refusing to amend an existing manifest list with no --amend flag"),
@@ -107,13 +101,7 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
         },
     );
     let annotations = super::entries::annotations(&args.annotations)?;
-    let sources = entries::Sources::parse(
-        ctx.personality,
-        &args.images,
-        args.all,
-        args.nested,
-        args.platform.as_deref(),
-    )?;
+    let sources = entries::Sources::parse(ctx.personality, &args.images, &args.select)?;
     let fetched = sources.fetch(remote, args.registry_args.jobs)?;
     let mut index = ops::create(format.unwrap_or(ListFormat::Oci));
     index.media_type = format.map(|f| f.media_type().to_string());

@@ -7,13 +7,14 @@ use std::sync::Mutex;
 use manifold_engine::ops::Selection;
 use manifold_engine::platform;
 
+use crate::cli::SelectArgs;
 use crate::error::{CliError, CliResult};
 use crate::personality::Personality;
 use crate::source::{self, Location, NewEntry, Remote};
 
 /// The selection flags of create/add as one engine value; at most one may be given.
-pub fn selection(all: bool, nested: bool, platform_flag: Option<&str>) -> CliResult<Selection> {
-    match (all, nested, platform_flag) {
+fn selection(select: &SelectArgs) -> CliResult<Selection> {
+    match (select.all, select.nested, select.platform.as_deref()) {
         (false, false, None) => Ok(Selection::Default),
         (true, false, None) => Ok(Selection::All),
         (false, true, None) => Ok(Selection::Nested),
@@ -63,11 +64,9 @@ impl Sources {
     pub fn parse(
         personality: Personality,
         images: &[String],
-        all: bool,
-        nested: bool,
-        platform: Option<&str>,
+        select: &SelectArgs,
     ) -> CliResult<Sources> {
-        let selection = selection(all, nested, platform)?;
+        let selection = selection(select)?;
         Ok(Sources {
             locations: locations(personality, images)?,
             selection,

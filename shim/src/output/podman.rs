@@ -3,23 +3,9 @@
 
 use manifold_engine::json::go;
 use manifold_engine::media_type;
-use manifold_engine::model::{Annotations, Descriptor, ImageIndex};
-use manifold_engine::serialize::DockerPlatform;
+use manifold_engine::model::{Annotations, ImageIndex};
+use manifold_engine::serialize::{DockerList, DockerPlatform};
 use serde::Serialize;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct List<'a> {
-    schema_version: u32,
-    media_type: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    artifact_type: Option<&'a str>,
-    manifests: Vec<Entry<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<&'a Descriptor>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    annotations: Option<&'a Annotations>,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -48,7 +34,7 @@ pub fn media_type_of(index: &ImageIndex) -> &str {
 }
 
 pub fn inspect_bytes(index: &ImageIndex) -> Vec<u8> {
-    let list = List {
+    let list = DockerList {
         schema_version: 2,
         media_type: media_type_of(index),
         artifact_type: index.artifact_type.as_deref(),

@@ -17,16 +17,6 @@ use manifold_engine::validate::{self, DocumentKind, Entry, Problem, Report, Seve
 use manifold_engine::{platform, Algorithm, Digest};
 use serde::Serialize;
 
-/// The kinds `validate` accepts, in the order the page offers them.
-pub const KINDS: &[&str] = &[
-    "auto",
-    "index",
-    "manifest",
-    "descriptor",
-    "manifest-list",
-    "docker-manifest",
-];
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ErrorInfo {
     pub message: String,
@@ -177,62 +167,22 @@ impl From<&Report> for ReportOut {
     }
 }
 
-/// The same as `From<&Report>`, moving the strings instead of copying them (10,000 entries
-/// are 30,000 and more strings).
-impl From<Report> for ReportOut {
-    fn from(r: Report) -> ReportOut {
-        ReportOut {
-            ok: true,
-            valid: r.valid,
-            kind: r.kind,
-            media_type: r.media_type,
-            digest: r.digest,
-            size: r.size.to_string(),
-            problems: r
-                .problems
-                .into_iter()
-                .map(|p| ProblemOut {
-                    start: p.span.map(|(s, _)| s as u64),
-                    end: p.span.map(|(_, e)| e as u64),
-                    path: p.path,
-                    message: p.message,
-                    severity: severity_str(p.severity),
-                })
-                .collect(),
-            entries: r
-                .entries
-                .into_iter()
-                .map(|e| EntryOut {
-                    digest: e.digest,
-                    media_type: e.media_type,
-                    size: e.size.to_string(),
-                    platform: e.platform.map(|p| PlatformOut {
-                        os: p.os,
-                        architecture: p.architecture,
-                        variant: p.variant,
-                        os_version: p.os_version,
-                        os_features: p.os_features,
-                        features: p.features,
-                    }),
-                })
-                .collect(),
-        }
-    }
-}
-
 /// The engine's kind for a name (`None` means `auto`).
 pub fn document_kind(kind: Option<&str>) -> Result<DocumentKind, ErrorInfo> {
     let name = kind.unwrap_or("auto");
     DocumentKind::parse(name).ok_or_else(|| ErrorInfo {
         message: format!("unknown kind {name:?}"),
         detail: None,
-        hint: Some(format!("use one of: {}", KINDS.join(", "))),
+        hint: Some(format!(
+            "use one of: {}",
+            DocumentKind::ALL.map(|k| k.as_str()).join(", ")
+        )),
     })
 }
 
 pub fn validate(bytes: &[u8], kind: Option<&str>) -> Outcome<ReportOut> {
     match validate_report(bytes, kind, None) {
-        Ok(report) => Outcome::Ok(ReportOut::from(report)),
+        Ok(report) => Outcome::Ok(ReportOut::from(&report)),
         Err(e) => fail(e),
     }
 }
