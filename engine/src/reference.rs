@@ -29,19 +29,16 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::digest::Digest;
+use crate::registry::host;
 
 /// The domain familiar Hub names are expanded with.
-const DEFAULT_DOMAIN: &str = "docker.io";
+const DEFAULT_DOMAIN: &str = host::DOCKER_HUB_DOMAIN;
 /// The Hub's old name, still accepted and folded into `docker.io`.
-const LEGACY_DEFAULT_DOMAIN: &str = "index.docker.io";
+const LEGACY_DEFAULT_DOMAIN: &str = host::DOCKER_HUB_LEGACY_DOMAIN;
 /// The Hub namespace of official images, implied by single-component Hub names.
 const OFFICIAL_REPO_PREFIX: &str = "library/";
 /// The tag docker adds when a reference names neither a tag nor a digest.
 const DEFAULT_TAG: &str = "latest";
-/// `docker.io` is a naming convention; the Hub's registry API answers here.
-const DOCKER_HUB_REGISTRY_HOST: &str = "registry-1.docker.io";
-/// The key docker's `config.json` has always stored Hub credentials under.
-const DOCKER_HUB_CREDENTIAL_KEY: &str = "https://index.docker.io/v1/";
 
 /// distribution's `RepositoryNameTotalLengthMax`; v0.6.0 applies it to the path alone.
 pub const REPOSITORY_NAME_TOTAL_LENGTH_MAX: usize = 255;
@@ -563,6 +560,21 @@ fn parse_any(s: &str, input: &str) -> Result<Reference, ReferenceError> {
     })
 }
 
+/// docker's test for a name's first component being a registry host (`splitDockerDomain`): it
+/// holds `.` or `:`, is `localhost`, or has an upper-case letter (Unicode upper case, as Go's
+/// `strings.ToLower` sees it).
+pub fn is_registry_component(first: &str) -> bool {
+    first == "localhost" || first.contains(['.', ':']) || has_upper(first)
+}
+
+/// True when `raw` names its registry: a first component, followed by `/`, that
+/// [`is_registry_component`] takes for a host. `alpine` and `user/app` do not; `localhost/app`,
+/// `127.0.0.1:5000/app` and `Registry/app` do.
+pub fn names_registry(raw: &str) -> bool {
+    raw.split_once('/')
+        .is_some_and(|(first, _)| is_registry_component(first))
+}
+
 /// distribution's `splitDockerDomain`, applied (as docker does) to the whole input, tag and
 /// digest included.
 fn split_docker_domain(name: &str) -> (&str, String) {
@@ -573,7 +585,7 @@ fn split_docker_domain(name: &str) -> (&str, String) {
         (maybe_domain, maybe_remote)
     } else if maybe_domain == LEGACY_DEFAULT_DOMAIN {
         (DEFAULT_DOMAIN, maybe_remote)
-    } else if maybe_domain.contains(['.', ':']) || has_upper(maybe_domain) {
+    } else if is_registry_component(maybe_domain) {
         (maybe_domain, maybe_remote)
     } else {
         (DEFAULT_DOMAIN, name)
@@ -707,53 +719,20 @@ impl Reference {
         }
     }
 
-    fn is_docker_hub(&self) -> bool {
-        self.domain == DEFAULT_DOMAIN || self.domain == LEGACY_DEFAULT_DOMAIN
-    }
-
     /// The host to send HTTP requests to: "registry-1.docker.io" for docker.io / index.docker.io, else domain().
     pub fn registry_host(&self) -> &str {
-        if self.is_docker_hub() {
-            DOCKER_HUB_REGISTRY_HOST
-        } else {
-            &self.domain
-        }
+        host::registry_host(&self.domain)
     }
 
     /// The key docker's config.json uses: `https://index.docker.io/v1/` for Docker Hub, else `domain()`.
     pub fn credential_key(&self) -> String {
-        if self.is_docker_hub() {
-            DOCKER_HUB_CREDENTIAL_KEY.to_string()
-        } else {
-            self.domain.clone()
-        }
+        host::credential_key(&self.domain)
     }
 
-    /// True when the domain's host is `localhost`, an IPv4 127.0.0.0/8 address or `[::1]` (docker treats these as insecure).
-    ///
-    /// docker resolves the host and checks the addresses against 127.0.0.0/8 and ::1/128;
-    /// without a resolver this recognises the literal forms, IPv4-mapped ones included.
+    /// True when the domain names this machine: the one loopback rule,
+    /// [`crate::registry::host::is_loopback`].
     pub fn is_loopback(&self) -> bool {
-        let host = if let Some(rest) = self.domain.strip_prefix('[') {
-            match rest.find(']') {
-                Some(end) => &rest[..end],
-                None => return false,
-            }
-        } else {
-            self.domain.split(':').next().unwrap_or("")
-        };
-        if host.eq_ignore_ascii_case("localhost") {
-            return true;
-        }
-        if let Ok(v4) = host.parse::<core::net::Ipv4Addr>() {
-            return v4.is_loopback();
-        }
-        if self.domain.starts_with('[') {
-            if let Ok(v6) = host.parse::<core::net::Ipv6Addr>() {
-                return v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback());
-            }
-        }
-        false
+        host::is_loopback(&self.domain)
     }
 }
 
@@ -1167,6 +1146,16 @@ mod tests {
         // docker compares the Hub's names case-sensitively.
         let r = Reference::parse_docker("Docker.io/a/b").unwrap();
         assert_eq!(r.registry_host(), "Docker.io");
+    }
+
+    #[test]
+    fn registry_components() {
+        for yes in ["localhost/a", "h.io/a", "h:5000/a", "Registry/a", "ÄB/a"] {
+            assert!(names_registry(yes), "{yes}");
+        }
+        for no in ["alpine", "user/app", "localhost", "h.io", "ab/c.d"] {
+            assert!(!names_registry(no), "{no}");
+        }
     }
 
     #[test]

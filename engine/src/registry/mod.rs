@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod errors;
+pub mod host;
 pub mod plan;
 pub mod retry;
 pub mod urls;
