@@ -150,7 +150,7 @@ pub fn publish_list(
     jobs: Option<usize>,
 ) -> CliResult {
     let local = |d: &manifold_engine::Digest| blobs.get(d).cloned();
-    let p = crate::commands::publish::Publish {
+    let p = crate::publish::Publish {
         personality: ctx.personality,
         list,
         local_blob: &local,
@@ -160,7 +160,7 @@ pub fn publish_list(
         yes,
         jobs: entries::jobs(jobs),
     };
-    let digest = crate::commands::publish::publish(&p, dest)?;
+    let digest = crate::publish::publish(&p, dest)?;
     crate::commands::push::report(ctx.personality, list_raw, &digest, None)
 }
 

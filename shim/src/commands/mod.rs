@@ -10,7 +10,6 @@ pub mod inspect;
 pub mod inspect_remote;
 pub mod ls;
 pub mod manifest;
-pub mod publish;
 pub mod push;
 pub mod rm;
 pub mod validate;

@@ -6,10 +6,10 @@ use manifold_engine::ops::ListFormat;
 
 use super::context::Context;
 use super::entries;
-use super::publish::{publish, Publish};
 use crate::cli::PushArgs;
 use crate::error::{CliError, CliResult};
 use crate::personality::Personality;
+use crate::publish::{publish, Publish};
 use crate::source::{Location, Remote};
 use crate::store::LocalList;
 
