@@ -92,28 +92,28 @@ pub fn parse_annotation(s: &str) -> Result<(String, String), OpsError> {
     }
 }
 
-/// How `add` treats an entry whose digest is already in the list.
+/// What makes a new entry the same as one already in a list, so that it replaces it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OnDuplicate {
-    /// Replace the entry in place (podman, pack).
-    Replace,
-    /// Keep both (docker, which keys entries by reference, not digest).
-    Keep,
+pub enum EntryKey {
+    /// The reference it was added as (docker: the same reference again replaces its entry;
+    /// two references to one digest stay two entries).
+    Source,
+    /// Its digest (podman, pack).
+    Digest,
 }
 
-/// Adds `entry` at the end, or in place of an entry with the same digest under `Replace`.
-pub fn add(index: &mut ImageIndex, entry: Descriptor, on_duplicate: OnDuplicate) {
-    if on_duplicate == OnDuplicate::Replace {
-        if let Some(existing) = index
-            .manifests
-            .iter_mut()
-            .find(|d| d.digest == entry.digest)
-        {
-            *existing = entry;
-            return;
-        }
-    }
-    index.manifests.push(entry);
+/// Where a new entry goes among `existing` entries (each with the source it was added as):
+/// `Some(i)` replaces entry `i`, `None` appends.
+pub fn add_position<'a>(
+    existing: impl IntoIterator<Item = (&'a Descriptor, Option<&'a str>)>,
+    entry: &Descriptor,
+    source: &str,
+    key: EntryKey,
+) -> Option<usize> {
+    existing.into_iter().position(|(d, s)| match key {
+        EntryKey::Source => s == Some(source),
+        EntryKey::Digest => d.digest == entry.digest,
+    })
 }
 
 /// Finds the one entry a user means: a full digest, or a unique prefix of the hex (at least 7
@@ -464,24 +464,32 @@ mod tests {
     }
 
     #[test]
-    fn add_replaces_or_keeps_duplicates() {
-        let mut idx = create(ListFormat::Oci);
-        add(&mut idx, d(b"a", "linux", "amd64"), OnDuplicate::Replace);
-        add(&mut idx, d(b"a", "linux", "arm64"), OnDuplicate::Replace);
-        assert_eq!(idx.manifests.len(), 1);
+    fn entries_are_keyed_by_source_or_digest() {
+        let a_amd = d(b"a", "linux", "amd64");
+        let b_arm = d(b"b", "linux", "arm64");
+        let existing = [(&a_amd, Some("r/app:amd64")), (&b_arm, Some("r/app:arm64"))];
+        let again = d(b"a", "linux", "amd64");
+        // podman and pack: the same digest replaces its entry, whatever it was added as.
         assert_eq!(
-            idx.manifests[0].platform.as_ref().unwrap().architecture,
-            "arm64"
+            add_position(existing, &again, "r/app@sha256:x", EntryKey::Digest),
+            Some(0)
         );
-        add(&mut idx, d(b"a", "linux", "amd64"), OnDuplicate::Keep);
-        assert_eq!(idx.manifests.len(), 2);
+        // docker: the same reference replaces; another reference to the digest is a new entry.
+        assert_eq!(
+            add_position(existing, &again, "r/app:arm64", EntryKey::Source),
+            Some(1)
+        );
+        assert_eq!(
+            add_position(existing, &again, "r/app:other", EntryKey::Source),
+            None
+        );
     }
 
     #[test]
     fn remove_by_digest_and_prefix() {
         let mut idx = create(ListFormat::Oci);
-        add(&mut idx, d(b"a", "linux", "amd64"), OnDuplicate::Keep);
-        add(&mut idx, d(b"b", "linux", "arm64"), OnDuplicate::Keep);
+        idx.manifests.push(d(b"a", "linux", "amd64"));
+        idx.manifests.push(d(b"b", "linux", "arm64"));
         let full = idx.manifests[1].digest.to_string();
         let prefix = &idx.manifests[0].digest.encoded()[..12].to_string();
         assert!(remove(&mut idx, &full).is_ok());
@@ -599,6 +607,24 @@ impl fmt::Display for SelectError {
 
 impl std::error::Error for SelectError {}
 
+/// The entry of `index` that serves `wanted` best (containerd's matching and ordering), never
+/// an attestation: what `--platform` picks from a source index and what `inspect --platform`
+/// shows.
+pub fn entry_for_platform(index: &ImageIndex, wanted: &Platform) -> Option<usize> {
+    let candidates: Vec<Option<&Platform>> = index
+        .manifests
+        .iter()
+        .map(|d| {
+            if crate::platform::is_attestation(d) {
+                None
+            } else {
+                d.platform.as_ref()
+            }
+        })
+        .collect();
+    crate::platform::best_match(wanted, &candidates)
+}
+
 /// Decides which entries of the source index `source` (named `name` in messages) to add.
 /// docker refuses index sources and podman silently takes the host's platform; manifold takes
 /// the only runnable platform when there is one, and otherwise says what there is.
@@ -627,28 +653,15 @@ pub fn select(
     match selection {
         Selection::Nested => Ok(Selected::Itself),
         Selection::All => Ok(Selected::Entries((0..source.manifests.len()).collect())),
-        Selection::Platform(p) => {
-            let candidates: Vec<Option<&Platform>> = source
-                .manifests
-                .iter()
-                .map(|d| {
-                    if crate::platform::is_attestation(d) {
-                        None
-                    } else {
-                        d.platform.as_ref()
-                    }
-                })
-                .collect();
-            crate::platform::best_match(p, &candidates)
-                .map(|i| Selected::Entries(vec![i]))
-                .ok_or_else(|| {
-                    SelectError(format!(
-                        "{name} is an index with no entry for {}; it has: {}",
-                        p.display(),
-                        platforms()
-                    ))
-                })
-        }
+        Selection::Platform(p) => entry_for_platform(source, p)
+            .map(|i| Selected::Entries(vec![i]))
+            .ok_or_else(|| {
+                SelectError(format!(
+                    "{name} is an index with no entry for {}; it has: {}",
+                    p.display(),
+                    platforms()
+                ))
+            }),
         Selection::Default => {
             let runnable = crate::platform::runnable_entries(&source.manifests);
             match runnable.as_slice() {
