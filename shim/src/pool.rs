@@ -2,7 +2,7 @@
 //! the items' order. Fetching sources, publishing members and reading a remote index's children
 //! all run through here, so `--jobs` means one thing everywhere.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Runs `f` on every item with at most `jobs` running at once; results come back in the
@@ -36,43 +36,43 @@ pub fn run_bounded<T: Send, R: Send>(
         .collect()
 }
 
-/// Like [`run_bounded`] for fallible work: once an item fails no new item starts (those
-/// running finish), and the failure of the earliest item that failed is returned.
+/// Like [`run_bounded`] for fallible work: once an item fails, no item after it in order
+/// starts (those running finish), while every item before it still runs, so the failure
+/// returned is always that of the earliest failing item, however the threads were scheduled.
 pub fn try_run_bounded<T: Send, R: Send, E: Send>(
     jobs: usize,
     items: Vec<T>,
     f: impl Fn(T) -> Result<R, E> + Sync,
 ) -> Result<Vec<R>, E> {
-    let failed = AtomicBool::new(false);
-    let results = run_bounded(jobs, items, |item| {
-        if failed.load(Ordering::Relaxed) {
-            return None;
-        }
-        let r = f(item);
-        if r.is_err() {
-            failed.store(true, Ordering::Relaxed);
-        }
-        Some(r)
-    });
+    let first_failed = AtomicUsize::new(usize::MAX);
+    let results = run_bounded(
+        jobs,
+        items.into_iter().enumerate().collect(),
+        |(i, item)| {
+            if i > first_failed.load(Ordering::SeqCst) {
+                return None;
+            }
+            let r = f(item);
+            if r.is_err() {
+                first_failed.fetch_min(i, Ordering::SeqCst);
+            }
+            Some(r)
+        },
+    );
     let mut out = Vec::with_capacity(results.len());
-    let mut first_error = None;
     for r in results {
         match r {
-            Some(Ok(v)) if first_error.is_none() => out.push(v),
-            Some(Err(e)) if first_error.is_none() => first_error = Some(e),
-            _ => {}
+            Some(Ok(v)) => out.push(v),
+            Some(Err(e)) => return Err(e),
+            None => unreachable!("an item is skipped only after an earlier one failed"),
         }
     }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
     use std::time::Duration;
 
     #[test]
