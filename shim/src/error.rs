@@ -39,6 +39,28 @@ impl CliError {
             code,
         }
     }
+
+    /// An exit code with nothing to print (`exists` of a missing list, `validate` of an
+    /// invalid document: the answer is the code, or was printed already).
+    pub fn silent(code: i32) -> CliError {
+        CliError::with_code(String::new(), code)
+    }
+
+    /// A document that does not parse as what it must be: `what` names it (the argument it
+    /// came from).
+    pub fn bad_document(what: impl fmt::Display, e: impl fmt::Display) -> CliError {
+        CliError::failed(format!("{what}: {e}"))
+    }
+
+    /// A registry was needed where the command was given no client.
+    pub fn no_registry_client() -> CliError {
+        CliError::failed("no registry client")
+    }
+
+    /// Standard output could not be written (other than a closed pipe).
+    pub fn cannot_write_output(e: impl fmt::Display) -> CliError {
+        CliError::failed(format!("cannot write output: {e}"))
+    }
 }
 
 /// A bad `--annotation` is a usage mistake; an entry that is not there, or cannot be what it is

@@ -42,11 +42,10 @@ fn publish_more(
 ) -> CliResult {
     use crate::source::Location;
     use manifold_engine::model::{AnyDocument, Document, ImageIndex};
-    let dest =
-        Location::parse(&args.list).map_err(|e| CliError::failed(format!("{}: {e}", args.list)))?;
+    let dest = Location::parse(&args.list).map_err(|e| CliError::bad_document(&args.list, e))?;
     let (bytes, content_type) = match &dest {
         Location::Registry(r) => remote
-            .ok_or_else(|| CliError::failed("no registry client"))?
+            .ok_or_else(CliError::no_registry_client)?
             .get_manifest(r)?,
         Location::Layout(path, tag) => {
             let l = crate::layout::Layout::open(path)?;
@@ -54,7 +53,7 @@ fn publish_more(
         }
     };
     let index: ImageIndex = match AnyDocument::parse(bytes, content_type.as_deref())
-        .map_err(|e| CliError::failed(format!("{}: {e}", args.list)))?
+        .map_err(|e| CliError::bad_document(&args.list, e))?
     {
         AnyDocument::Index(Document { value, .. }) => value,
         AnyDocument::Manifest(_) => {

@@ -119,14 +119,14 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
 /// The descriptor of the image `--subject` names (fetched to learn digest, size and type).
 fn subject_descriptor(raw: &str, remote: Option<&dyn Remote>) -> CliResult<Descriptor> {
     let location = crate::source::Location::parse(raw)
-        .map_err(|e| CliError::failed(format!("--subject {raw}: {e}")))?;
+        .map_err(|e| CliError::bad_document(format!("--subject {raw}"), e))?;
     let crate::source::Location::Registry(r) = &location else {
         return Err(CliError::failed("--subject must name a registry image"));
     };
-    let remote = remote.ok_or_else(|| CliError::failed("no registry client"))?;
+    let remote = remote.ok_or_else(CliError::no_registry_client)?;
     let (bytes, ct) = remote.get_manifest(r)?;
     let doc = manifold_engine::model::AnyDocument::parse(bytes.clone(), ct.as_deref())
-        .map_err(|e| CliError::failed(format!("--subject {raw}: {e}")))?;
+        .map_err(|e| CliError::bad_document(format!("--subject {raw}"), e))?;
     let mut d = Descriptor::of(doc.media_type(), &bytes);
     if let manifold_engine::model::AnyDocument::Manifest(m) = &doc {
         d.artifact_type = m.value.artifact_type.clone();

@@ -95,3 +95,46 @@ pub fn add_all(
     }
     blobs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use manifold_engine::model::Descriptor;
+
+    fn entry(source: &str, bytes: &[u8]) -> NewEntry {
+        NewEntry {
+            descriptor: Descriptor::of(manifold_engine::media_type::OCI_MANIFEST, bytes),
+            source: source.into(),
+            blobs: vec![(Digest::sha256(bytes), bytes.to_vec())],
+        }
+    }
+
+    fn list() -> LocalList {
+        LocalList::new("x", ops::create(ops::ListFormat::Oci))
+    }
+
+    #[test]
+    fn docker_keys_entries_by_source_podman_by_digest() {
+        let fetched = || {
+            vec![
+                vec![entry("a", b"1"), entry("b", b"1")],
+                vec![entry("a", b"2")],
+            ]
+        };
+        let mut by_source = list();
+        let blobs = add_all(&mut by_source, fetched(), EntryKey::Source, None);
+        assert_eq!(blobs.len(), 3);
+        assert_eq!(by_source.index.manifests.len(), 2, "a replaced, b kept");
+        assert_eq!(by_source.sources, vec![Some("a".into()), Some("b".into())]);
+        assert_eq!(by_source.index.manifests[0].digest, Digest::sha256(b"2"));
+
+        let mut by_digest = list();
+        add_all(&mut by_digest, fetched(), EntryKey::Digest, None);
+        assert_eq!(
+            by_digest.index.manifests.len(),
+            2,
+            "b replaced a's entry of 1"
+        );
+        assert_eq!(by_digest.sources, vec![Some("b".into()), Some("a".into())]);
+    }
+}

@@ -91,3 +91,29 @@ pub fn jobs(flag: Option<usize>) -> usize {
         .unwrap_or(8)
         .clamp(1, 64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_format_error_for_create_and_push() {
+        assert_eq!(list_format(Some("v2s2")).unwrap(), Some(ListFormat::Docker));
+        assert_eq!(list_format(None).unwrap(), None);
+        let e = list_format(Some("bogus")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--format bogus: unknown list format; use oci or v2s2 (docker)"
+        );
+        assert_eq!(e.code, 2);
+    }
+
+    #[test]
+    fn a_bad_annotation_is_a_usage_error() {
+        assert_eq!(
+            annotations(&["a=b=c".into()]).unwrap(),
+            vec![("a".into(), "b=c".into())]
+        );
+        assert_eq!(annotations(&["=x".into()]).unwrap_err().code, 2);
+    }
+}

@@ -97,7 +97,7 @@ fn remote_platform_view(raw_ref: &str, wanted: &str, remote: &dyn Remote) -> Cli
     let r = Reference::parse_docker(raw_ref)?;
     let (bytes, ct) = remote.get_manifest(&r)?;
     let index = match AnyDocument::parse(bytes, ct.as_deref())
-        .map_err(|e| CliError::failed(format!("{r}: {e}")))?
+        .map_err(|e| CliError::bad_document(&r, e))?
     {
         AnyDocument::Index(doc) => doc.value,
         AnyDocument::Manifest(_) => {

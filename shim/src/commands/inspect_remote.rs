@@ -30,7 +30,7 @@ pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
         return output::print_bytes(&top.bytes);
     }
     let doc = AnyDocument::parse(top.bytes.clone(), Some(&top.media_type))
-        .map_err(|e| CliError::failed(format!("{r}: {e}")))?;
+        .map_err(|e| CliError::bad_document(&r, e))?;
     match doc {
         AnyDocument::Manifest(_) => {
             let m = image(&client, &repo, &top, None).map_err(|e| docker_error(&r, e))?;

@@ -150,6 +150,45 @@ pub fn print_bytes(bytes: &[u8]) -> CliResult {
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::failed(format!("cannot write output: {e}"))),
+        Err(e) => Err(CliError::cannot_write_output(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::personality::Personality;
+
+    #[test]
+    fn each_personality_words_a_missing_list_with_its_code() {
+        let said = |p: Personality, raw: &str, name: &str| {
+            let e = p.words().no_such_list(raw, name);
+            (e.message, e.code)
+        };
+        assert_eq!(
+            said(Personality::Docker, "x", "docker.io/library/x:latest"),
+            ("No such manifest: docker.io/library/x:latest".into(), 1)
+        );
+        assert_eq!(
+            said(Personality::Podman, "x", "localhost/x:latest"),
+            ("Error: x: image not known".into(), 125)
+        );
+        assert_eq!(
+            said(Personality::Pack, "x", "docker.io/library/x:latest"),
+            ("ERROR: Image: 'x' not found".into(), 1)
+        );
+    }
+
+    #[test]
+    fn refusals_only_their_tool_makes() {
+        assert!(Personality::Pack
+            .words()
+            .insecure_without_publish()
+            .is_some());
+        assert!(Personality::Docker
+            .words()
+            .insecure_without_publish()
+            .is_none());
+        assert!(Personality::Docker.words().empty_push("x").is_some());
+        assert!(Personality::Podman.words().empty_push("x").is_none());
     }
 }
