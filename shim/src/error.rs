@@ -1,4 +1,10 @@
 //! The one error type commands return: a message for the user and the exit code that goes with it.
+//!
+//! Exit codes are decided here, once per reason: a failed operation exits 1, a command-line
+//! mistake 2, and the engine's errors map to one of those by what they mean (`From` below). The
+//! reasons whose wording differs between docker, podman and pack (no such list, list exists,
+//! entry not found, bad name) have one constructor each in [`crate::output::Words`], which also
+//! decides the personality's code (podman's 125).
 
 use std::fmt;
 
@@ -26,11 +32,66 @@ impl CliError {
         }
     }
 
+    /// A failure with the exit code a personality gives it (podman's 125).
     pub fn with_code(message: impl Into<String>, code: i32) -> CliError {
         CliError {
             message: message.into(),
             code,
         }
+    }
+
+    /// An exit code with nothing to print (`exists` of a missing list, `validate` of an
+    /// invalid document: the answer is the code, or was printed already).
+    pub fn silent(code: i32) -> CliError {
+        CliError::with_code(String::new(), code)
+    }
+
+    /// A document that does not parse as what it must be: `what` names it (the argument it
+    /// came from).
+    pub fn bad_document(what: impl fmt::Display, e: impl fmt::Display) -> CliError {
+        CliError::failed(format!("{what}: {e}"))
+    }
+
+    /// A registry was needed where the command was given no client.
+    pub fn no_registry_client() -> CliError {
+        CliError::failed("no registry client")
+    }
+
+    /// Standard output could not be written (other than a closed pipe).
+    pub fn cannot_write_output(e: impl fmt::Display) -> CliError {
+        CliError::failed(format!("cannot write output: {e}"))
+    }
+}
+
+/// A bad `--annotation` is a usage mistake; an entry that is not there, or cannot be what it is
+/// asked to be, is a failure of the operation.
+impl From<manifold_engine::ops::OpsError> for CliError {
+    fn from(e: manifold_engine::ops::OpsError) -> CliError {
+        match e {
+            manifold_engine::ops::OpsError::BadAnnotation(_) => CliError::usage(e.to_string()),
+            _ => CliError::failed(e.to_string()),
+        }
+    }
+}
+
+/// A source index with nothing to take: the message says what it holds and the ways out.
+impl From<manifold_engine::ops::SelectError> for CliError {
+    fn from(e: manifold_engine::ops::SelectError) -> CliError {
+        CliError::failed(e.0)
+    }
+}
+
+/// A reference that does not parse, in docker's exact words.
+impl From<manifold_engine::reference::ReferenceError> for CliError {
+    fn from(e: manifold_engine::reference::ReferenceError) -> CliError {
+        CliError::failed(e.to_string())
+    }
+}
+
+/// An IMAGE or destination argument that names no location, in docker's exact words.
+impl From<crate::source::LocationError> for CliError {
+    fn from(e: crate::source::LocationError) -> CliError {
+        CliError::failed(e.to_string())
     }
 }
 

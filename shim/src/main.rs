@@ -9,7 +9,6 @@ mod input;
 mod layout;
 mod output;
 mod personality;
-#[allow(dead_code)] // taken into use by the publish, entries and client moves
 mod pool;
 mod publish;
 mod registry;

@@ -1,7 +1,13 @@
 //! Which tool manifold stands in for. The personalities differ only where the tools differ:
 //! output texts and formats, which of `rm`/`remove` deletes lists, exit codes of usage errors.
+//! The texts are in `output/` behind [`Personality::words`]; the few rules that are not texts
+//! (how entries are keyed, where unqualified names go, ...) are the methods here.
 
 use std::path::Path;
+
+use manifold_engine::ops::{EntryKey, ListFormat};
+
+use crate::output::Words;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Personality {
@@ -57,6 +63,54 @@ impl Personality {
 
     /// True when `rm LIST...` deletes whole lists (docker, podman); pack's `rm` drops entries.
     pub fn rm_deletes_lists(self) -> bool {
+        self != Personality::Pack
+    }
+
+    /// Everything this personality prints, as one value commands ask.
+    pub fn words(self) -> &'static dyn Words {
+        match self {
+            Personality::Docker => &crate::output::docker::Docker,
+            Personality::Podman => &crate::output::podman::Podman,
+            Personality::Pack => &crate::output::pack::Pack,
+        }
+    }
+
+    /// What makes an added image the same as an entry it replaces: docker keys entries by the
+    /// reference they were added as, podman and pack by digest.
+    pub fn entry_key(self) -> EntryKey {
+        match self {
+            Personality::Docker => EntryKey::Source,
+            Personality::Podman | Personality::Pack => EntryKey::Digest,
+        }
+    }
+
+    /// The registry a list name without one is stored under: podman's `localhost`; docker and
+    /// pack normalise it to Docker Hub.
+    pub fn unqualified_registry(self) -> Option<&'static str> {
+        match self {
+            Personality::Podman => Some("localhost"),
+            Personality::Docker | Personality::Pack => None,
+        }
+    }
+
+    /// The format of a new list when `--format` is not given: pack's is OCI; docker and podman
+    /// decide when the list is written.
+    pub fn default_list_format(self) -> Option<ListFormat> {
+        match self {
+            Personality::Pack => Some(ListFormat::Oci),
+            Personality::Docker | Personality::Podman => None,
+        }
+    }
+
+    /// True when `annotate --arch` without `--variant` clears the variant (podman's
+    /// AnnotateInstance).
+    pub fn arch_resets_variant(self) -> bool {
+        self == Personality::Podman
+    }
+
+    /// True when `inspect` of a name that is no local list asks the registry; pack's shows
+    /// local lists only.
+    pub fn inspects_registry(self) -> bool {
         self != Personality::Pack
     }
 }

@@ -1,64 +1,34 @@
 //! `add LIST IMAGE...`: append images to a local list. Fetching happens before the list's lock
 //! is taken, and the list is re-read under the lock, so concurrent adds never lose an entry.
 
-use manifold_engine::ops::{self, EntryEdit};
+use manifold_engine::ops::EntryEdit;
 
 use super::context::Context;
-use super::create::add_entry;
-use super::entries;
-use crate::cli::{AddArgs, PlatformArgs};
+use super::entries::{self, Sources};
+use super::flags;
+use super::publishing::{self, PublishFlags};
+use crate::cli::AddArgs;
 use crate::error::{CliError, CliResult};
-use crate::personality::Personality;
+use crate::output;
 use crate::source::Remote;
 
-/// The platform flags as an engine edit (empty values change nothing, as in docker).
-pub fn platform_edit(p: &PlatformArgs, annotations: &[String]) -> CliResult<EntryEdit> {
-    let annotations = super::entries::annotations(annotations)?;
-    Ok(EntryEdit {
-        os: p.os.clone(),
-        architecture: p.arch.clone(),
-        variant: p.variant.clone(),
-        os_version: p.os_version.clone(),
-        os_features: p.os_features.clone(),
-        features: p.features.clone(),
-        annotations,
-        clear: Vec::new(),
-    })
-}
-
 pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliResult {
-    let edit = platform_edit(&args.platform_args, &args.annotations)?;
+    let edit = flags::platform_edit(&args.platform_args, &args.annotations)?;
     if args.publish {
         return publish_more(ctx, args, &edit, remote);
     }
     let name = ctx.list_name(&args.list)?;
-    let sources = entries::Sources::parse(ctx.personality, &args.images, &args.select)?;
+    let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
+    let missing = || ctx.words.no_such_list(&args.list, &name);
     if !ctx.store.exists(&name) {
-        return Err(ctx.no_such_list(&args.list, &name));
+        return Err(missing());
     }
     let fetched = sources.fetch(remote, args.registry_args.jobs)?;
 
-    let lock = ctx.store.lock(&name)?;
-    let mut list = ctx
-        .store
-        .load(&name)?
-        .ok_or_else(|| ctx.no_such_list(&args.list, &name))?;
-    let mut blobs = Vec::new();
-    for entry in fetched.into_iter().flatten() {
-        let mut d = entry.descriptor;
-        ops::annotate_entry(&mut d, &edit);
-        add_entry(ctx.personality, &mut list, d, entry.source);
-        blobs.extend(entry.blobs);
-    }
+    let (lock, mut list) = ctx.open_list(&name, missing)?;
+    let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(&edit));
     ctx.store.save(&lock, &list, &blobs)?;
-    match ctx.personality {
-        Personality::Docker | Personality::Podman => println!("{}", Context::list_id(&list)),
-        Personality::Pack => {
-            for raw in &args.images {
-                println!("Successfully added image '{raw}' to index");
-            }
-        }
-    }
+    output::say(ctx.words.images_added(&args.images, &list));
     Ok(())
 }
 
@@ -72,11 +42,10 @@ fn publish_more(
 ) -> CliResult {
     use crate::source::Location;
     use manifold_engine::model::{AnyDocument, Document, ImageIndex};
-    let dest =
-        Location::parse(&args.list).map_err(|e| CliError::failed(format!("{}: {e}", args.list)))?;
+    let dest = Location::parse(&args.list).map_err(|e| CliError::bad_document(&args.list, e))?;
     let (bytes, content_type) = match &dest {
         Location::Registry(r) => remote
-            .ok_or_else(|| CliError::failed("no registry client"))?
+            .ok_or_else(CliError::no_registry_client)?
             .get_manifest(r)?,
         Location::Layout(path, tag) => {
             let l = crate::layout::Layout::open(path)?;
@@ -84,7 +53,7 @@ fn publish_more(
         }
     };
     let index: ImageIndex = match AnyDocument::parse(bytes, content_type.as_deref())
-        .map_err(|e| CliError::failed(format!("{}: {e}", args.list)))?
+        .map_err(|e| CliError::bad_document(&args.list, e))?
     {
         AnyDocument::Index(Document { value, .. }) => value,
         AnyDocument::Manifest(_) => {
@@ -105,23 +74,20 @@ fn publish_more(
         .iter()
         .map(|d| Some(here(&d.digest)))
         .collect();
-    let sources = entries::Sources::parse(ctx.personality, &args.images, &args.select)?;
+    let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
     let fetched = sources.fetch(remote, args.registry_args.jobs)?;
-    let mut blobs = std::collections::HashMap::new();
-    for entry in fetched.into_iter().flatten() {
-        let mut d = entry.descriptor;
-        ops::annotate_entry(&mut d, edit);
-        add_entry(ctx.personality, &mut list, d, entry.source);
-        blobs.extend(entry.blobs);
-    }
-    super::create::publish_list(
+    let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(edit));
+    let opts = PublishFlags {
+        list_raw: &args.list,
+        yes: args.yes,
+        jobs: args.registry_args.jobs,
+    };
+    publishing::publish_list(
         ctx,
         &list,
         &dest,
-        &blobs,
+        &blobs.into_iter().collect(),
         remote,
-        &args.list,
-        args.yes,
-        args.registry_args.jobs,
+        &opts,
     )
 }

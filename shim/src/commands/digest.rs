@@ -1,3 +1,5 @@
+//! `manifold digest`: the digest of a file's exact bytes, as a registry computes it.
+
 use manifold_engine::digest::{Algorithm, Digest};
 
 use crate::error::{CliError, CliResult};

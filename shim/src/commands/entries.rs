@@ -1,56 +1,22 @@
-//! Turning IMAGE arguments into entries: parse them all first (a bad one stops everything
-//! before any request), then fetch them concurrently, keeping argument order.
+//! Turning IMAGE arguments into entries of a list: parse them all first (a bad one stops
+//! everything before any request), fetch them concurrently keeping argument order, then add
+//! them the way the personality keys entries. create and add (local or `--publish`) share it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use manifold_engine::ops::{self, EntryEdit, EntryKey, Selection};
+use manifold_engine::Digest;
 
-use manifold_engine::ops::Selection;
-use manifold_engine::platform;
-
+use super::flags;
 use crate::cli::SelectArgs;
-use crate::error::{CliError, CliResult};
-use crate::personality::Personality;
+use crate::error::CliResult;
+use crate::output::Words;
 use crate::source::{self, Location, NewEntry, Remote};
-
-/// The selection flags of create/add as one engine value; at most one may be given.
-fn selection(select: &SelectArgs) -> CliResult<Selection> {
-    match (select.all, select.nested, select.platform.as_deref()) {
-        (false, false, None) => Ok(Selection::Default),
-        (true, false, None) => Ok(Selection::All),
-        (false, true, None) => Ok(Selection::Nested),
-        (false, false, Some(p)) => platform::parse(p)
-            .map(Selection::Platform)
-            .map_err(|e| CliError::usage(format!("--platform {p}: {e}"))),
-        _ => Err(CliError::usage(
-            "--all, --nested and --platform choose different things; give at most one",
-        )),
-    }
-}
-
-/// `--annotation KEY=VALUE` values, each checked (a bad one is a usage error naming it).
-pub fn annotations(raw: &[String]) -> CliResult<Vec<(String, String)>> {
-    raw.iter()
-        .map(|a| {
-            manifold_engine::ops::parse_annotation(a).map_err(|e| CliError::usage(e.to_string()))
-        })
-        .collect()
-}
+use crate::store::LocalList;
 
 /// Parses every IMAGE argument, in the personality's words for a bad one.
-pub fn locations(personality: Personality, images: &[String]) -> CliResult<Vec<Location>> {
+pub fn locations(words: &dyn Words, images: &[String]) -> CliResult<Vec<Location>> {
     images
         .iter()
-        .map(|raw| {
-            Location::parse(raw).map_err(|e| match personality {
-                Personality::Docker => CliError::failed(e.to_string()),
-                Personality::Podman => {
-                    CliError::with_code(format!("Error: parsing reference {raw:?}: {e}"), 125)
-                }
-                Personality::Pack => CliError::failed(format!(
-                    "ERROR: '{raw}' is not a valid manifest reference: {e}"
-                )),
-            })
-        })
+        .map(|raw| Location::parse(raw).map_err(|e| words.bad_image(raw, &e)))
         .collect()
 }
 
@@ -61,14 +27,10 @@ pub struct Sources {
 }
 
 impl Sources {
-    pub fn parse(
-        personality: Personality,
-        images: &[String],
-        select: &SelectArgs,
-    ) -> CliResult<Sources> {
-        let selection = selection(select)?;
+    pub fn parse(words: &dyn Words, images: &[String], select: &SelectArgs) -> CliResult<Sources> {
+        let selection = flags::selection(select)?;
         Ok(Sources {
-            locations: locations(personality, images)?,
+            locations: locations(words, images)?,
             selection,
         })
     }
@@ -79,42 +41,100 @@ impl Sources {
         remote: Option<&dyn Remote>,
         jobs_flag: Option<usize>,
     ) -> CliResult<Vec<Vec<NewEntry>>> {
-        fetch_all(&self.locations, remote, &self.selection, jobs(jobs_flag))
+        fetch_all(
+            &self.locations,
+            remote,
+            &self.selection,
+            flags::jobs(jobs_flag),
+        )
     }
 }
 
-/// The number of concurrent fetches: `--jobs`, else `MANIFOLD_JOBS`, else 8.
-pub fn jobs(flag: Option<usize>) -> usize {
-    flag.or_else(|| std::env::var("MANIFOLD_JOBS").ok()?.parse().ok())
-        .unwrap_or(8)
-        .clamp(1, 64)
-}
-
-/// Fetches every location with at most `jobs` at once; results in argument order. The first
-/// failure (in argument order) is returned.
+/// Fetches every location with at most `jobs` at once (the shim's one pool); results in
+/// argument order. After a failure no new fetch starts, and the failure of the earliest
+/// location that failed is returned.
 pub fn fetch_all(
     locations: &[Location],
     remote: Option<&dyn Remote>,
     selection: &Selection,
     jobs: usize,
 ) -> CliResult<Vec<Vec<NewEntry>>> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<CliResult<Vec<NewEntry>>>>> =
-        Mutex::new((0..locations.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs.min(locations.len()) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(loc) = locations.get(i) else { break };
-                let r = source::resolve(loc, remote, selection);
-                results.lock().expect("no panics while holding the lock")[i] = Some(r);
-            });
+    crate::pool::try_run_bounded(jobs, locations.iter().collect(), |loc| {
+        source::resolve(loc, remote, selection)
+    })
+}
+
+/// Adds the fetched entries to `list` in argument order, each first given `edit` (add's
+/// platform flags); an entry the same by `key` as one already there replaces it. Returns the
+/// blobs to keep with the list.
+pub fn add_all(
+    list: &mut LocalList,
+    fetched: Vec<Vec<NewEntry>>,
+    key: EntryKey,
+    edit: Option<&EntryEdit>,
+) -> Vec<(Digest, Vec<u8>)> {
+    let mut blobs = Vec::new();
+    for entry in fetched.into_iter().flatten() {
+        let mut descriptor = entry.descriptor;
+        if let Some(edit) = edit {
+            ops::annotate_entry(&mut descriptor, edit);
         }
-    });
-    results
-        .into_inner()
-        .expect("threads joined")
-        .into_iter()
-        .map(|r| r.expect("every location was fetched"))
-        .collect()
+        let existing = list
+            .index
+            .manifests
+            .iter()
+            .zip(list.sources.iter().map(|s| s.as_deref()));
+        match ops::add_position(existing, &descriptor, &entry.source, key) {
+            Some(i) => {
+                list.index.manifests[i] = descriptor;
+                list.sources[i] = Some(entry.source);
+            }
+            None => list.push_entry(descriptor, Some(entry.source)),
+        }
+        blobs.extend(entry.blobs);
+    }
+    blobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use manifold_engine::model::Descriptor;
+
+    fn entry(source: &str, bytes: &[u8]) -> NewEntry {
+        NewEntry {
+            descriptor: Descriptor::of(manifold_engine::media_type::OCI_MANIFEST, bytes),
+            source: source.into(),
+            blobs: vec![(Digest::sha256(bytes), bytes.to_vec())],
+        }
+    }
+
+    fn list() -> LocalList {
+        LocalList::new("x", ops::create(ops::ListFormat::Oci))
+    }
+
+    #[test]
+    fn docker_keys_entries_by_source_podman_by_digest() {
+        let fetched = || {
+            vec![
+                vec![entry("a", b"1"), entry("b", b"1")],
+                vec![entry("a", b"2")],
+            ]
+        };
+        let mut by_source = list();
+        let blobs = add_all(&mut by_source, fetched(), EntryKey::Source, None);
+        assert_eq!(blobs.len(), 3);
+        assert_eq!(by_source.index.manifests.len(), 2, "a replaced, b kept");
+        assert_eq!(by_source.sources, vec![Some("a".into()), Some("b".into())]);
+        assert_eq!(by_source.index.manifests[0].digest, Digest::sha256(b"2"));
+
+        let mut by_digest = list();
+        add_all(&mut by_digest, fetched(), EntryKey::Digest, None);
+        assert_eq!(
+            by_digest.index.manifests.len(),
+            2,
+            "b replaced a's entry of 1"
+        );
+        assert_eq!(by_digest.sources, vec![Some("b".into()), Some("a".into())]);
+    }
 }

@@ -3,13 +3,14 @@
 
 use manifold_engine::json::indent;
 use manifold_engine::model::{AnyDocument, ImageManifest};
-use manifold_engine::{platform, serialize};
+use manifold_engine::ops;
+use manifold_engine::reference::Reference;
 
 use super::context::Context;
+use super::flags;
 use crate::cli::InspectArgs;
 use crate::error::{CliError, CliResult};
-use crate::output::{self, docker, podman};
-use crate::personality::Personality;
+use crate::output::{self, docker};
 use crate::source::Remote;
 use crate::store::{LocalList, Store};
 
@@ -29,8 +30,7 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
     };
     match local {
         Some(list) => local_list(ctx, &list, args),
-        // pack's inspect shows local lists only.
-        None if ctx.personality == Personality::Pack => Err(ctx.no_such_list(raw, raw)),
+        None if !ctx.personality.inspects_registry() => Err(ctx.words.no_such_list(raw, raw)),
         None => match (&args.platform, remote) {
             (Some(p), Some(remote)) => remote_platform_view(raw, p, remote),
             _ => super::inspect_remote::run(args, raw),
@@ -43,37 +43,11 @@ fn local_list(ctx: &Context, list: &LocalList, args: &InspectArgs) -> CliResult 
         return platform_view(&ctx.store, list, p);
     }
     let bytes = if args.raw {
-        push_bytes(ctx.personality, list)?
+        ctx.words.push_bytes(list)?
     } else {
-        match ctx.personality {
-            Personality::Docker if args.verbose => docker::list_verbose(&ctx.store, list)?,
-            Personality::Docker => {
-                let mut b =
-                    docker::list_bytes(list, Some("failed to assemble ManifestDescriptor: "))?;
-                b.push(b'\n');
-                b
-            }
-            Personality::Podman => podman::inspect_bytes(&list.index),
-            Personality::Pack => {
-                let mut b = indent::reformat(&push_bytes(Personality::Pack, list)?, "  ", false);
-                b.push(b'\n');
-                b
-            }
-        }
+        ctx.words.list_document(&ctx.store, list, args.verbose)?
     };
     output::print_bytes(&bytes)
-}
-
-/// The bytes a push of this list sends, as the personality writes lists.
-pub fn push_bytes(personality: Personality, list: &LocalList) -> CliResult<Vec<u8>> {
-    Ok(match personality {
-        Personality::Docker => docker::list_bytes(list, None)?,
-        Personality::Podman | Personality::Pack => {
-            let mut index = list.index.clone();
-            index.media_type = Some(podman::media_type_of(&list.index).to_string());
-            serialize::oci_bytes(&index)
-        }
-    })
 }
 
 /// `inspect oci:PATH[:TAG]`: the document the layout holds under that tag, exact with `--raw`.
@@ -91,22 +65,18 @@ fn layout_document(path: &std::path::Path, tag: Option<&str>, raw: bool) -> CliR
 }
 
 fn entry(ctx: &Context, list_raw: &str, image: &str, verbose: bool) -> CliResult {
-    let not_found = || {
-        let shown = manifold_engine::reference::Reference::parse_docker(image)
-            .map(|r| r.to_string())
-            .unwrap_or_else(|_| image.to_string());
-        CliError::failed(format!("No such manifest: {shown}"))
-    };
-    let name = ctx.list_name(list_raw)?;
-    let list = ctx.store.load(&name)?.ok_or_else(not_found)?;
-    let wanted = manifold_engine::reference::Reference::parse_docker(image)
+    // The entry as docker names it: the normalised reference it was added as.
+    let wanted = Reference::parse_docker(image)
         .map(|r| r.to_string())
         .unwrap_or_else(|_| image.to_string());
+    let not_found = || docker::no_such_manifest(&wanted);
+    let name = ctx.list_name(list_raw)?;
+    let list = ctx.store.load(&name)?.ok_or_else(not_found)?;
     let i = list
         .sources
         .iter()
         .position(|s| s.as_deref() == Some(wanted.as_str()))
-        .or_else(|| manifold_engine::ops::find_entry(&list.index, image).ok())
+        .or_else(|| ops::find_entry(&list.index, image).ok())
         .ok_or_else(not_found)?;
     output::print_bytes(&docker::entry(&ctx.store, &list, i, verbose)?)
 }
@@ -124,11 +94,10 @@ fn platform_view(store: &Store, list: &LocalList, wanted: &str) -> CliResult {
 
 /// `inspect --platform P REF` of a registry's list: the same view, fetched.
 fn remote_platform_view(raw_ref: &str, wanted: &str, remote: &dyn Remote) -> CliResult {
-    let r = manifold_engine::reference::Reference::parse_docker(raw_ref)
-        .map_err(|e| CliError::failed(e.to_string()))?;
+    let r = Reference::parse_docker(raw_ref)?;
     let (bytes, ct) = remote.get_manifest(&r)?;
     let index = match AnyDocument::parse(bytes, ct.as_deref())
-        .map_err(|e| CliError::failed(format!("{r}: {e}")))?
+        .map_err(|e| CliError::bad_document(&r, e))?
     {
         AnyDocument::Index(doc) => doc.value,
         AnyDocument::Manifest(_) => {
@@ -157,20 +126,8 @@ fn platform_entry(
     manifest: &Fetch,
     blob: &Fetch,
 ) -> CliResult<Vec<u8>> {
-    let p = platform::parse(wanted)
-        .map_err(|e| CliError::usage(format!("--platform {wanted}: {e}")))?;
-    let candidates: Vec<_> = index
-        .manifests
-        .iter()
-        .map(|d| {
-            if platform::is_attestation(d) {
-                None
-            } else {
-                d.platform.as_ref()
-            }
-        })
-        .collect();
-    let i = platform::best_match(&p, &candidates).ok_or_else(|| {
+    let p = flags::platform(wanted)?;
+    let i = ops::entry_for_platform(index, &p).ok_or_else(|| {
         let have: Vec<String> = index
             .manifests
             .iter()

@@ -15,11 +15,12 @@ use manifold_engine::serialize;
 use crate::cli::InspectArgs;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, docker};
+use crate::pool::run_bounded;
 use crate::registry::remote::MAX_SMALL_BLOB;
-use crate::registry::{run_bounded, target_of, Client, Manifest, Options, RegistryError, Repo};
+use crate::registry::{target_of, Client, Manifest, Options, RegistryError, Repo};
 
 pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
-    let r = Reference::parse_docker(reference).map_err(|e| CliError::failed(e.to_string()))?;
+    let r = Reference::parse_docker(reference)?;
     let client = Client::new(Options::from_args(&args.registry_args));
     let repo = Repo::of(&r);
     let top = client
@@ -29,7 +30,7 @@ pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
         return output::print_bytes(&top.bytes);
     }
     let doc = AnyDocument::parse(top.bytes.clone(), Some(&top.media_type))
-        .map_err(|e| CliError::failed(format!("{r}: {e}")))?;
+        .map_err(|e| CliError::bad_document(&r, e))?;
     match doc {
         AnyDocument::Manifest(_) => {
             let m = image(&client, &repo, &top, None).map_err(|e| docker_error(&r, e))?;

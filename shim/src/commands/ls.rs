@@ -7,7 +7,7 @@ pub fn exists(ctx: &Context, raw: &str) -> CliResult {
     let name = ctx.list_name(raw)?;
     match ctx.store.load(&name) {
         Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(CliError::with_code(String::new(), 1)),
+        Ok(None) => Err(CliError::silent(1)),
         Err(e) => Err(CliError::with_code(e.0, 125)),
     }
 }

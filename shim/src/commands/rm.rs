@@ -6,45 +6,35 @@ use manifold_engine::ops;
 
 use super::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::personality::Personality;
+use crate::output;
 
 pub fn delete_lists(ctx: &Context, lists: &[String]) -> CliResult {
     let mut errors = Vec::new();
     for raw in lists {
         let result = (|| {
-            let name = match ctx.personality {
-                // docker prints the bare parse error here, not "error parsing name…".
-                Personality::Docker => manifold_engine::reference::Reference::parse_docker(raw)
-                    .map(|r| r.to_string())
-                    .map_err(|e| CliError::failed(e.to_string()))?,
-                _ => ctx.list_name(raw)?,
-            };
+            let name = ctx
+                .parse_list_name(raw)
+                .map_err(|e| ctx.words.bad_list_name_to_push(raw, &e))?;
             // No lock (and so no lock file) for a list that is not there.
             if !ctx.store.exists(&name) {
-                return Err(ctx.no_such_list(raw, &name));
+                return Err(ctx.words.no_such_list(raw, &name));
             }
             let lock = ctx.store.lock(&name)?;
             // A damaged list is removed too (docker cannot): every "damaged" message tells the
             // user to `rm` it, and nothing in it can be read anyway.
             if let Ok(None) = ctx.store.load(&name) {
-                return Err(ctx.no_such_list(raw, &name));
+                return Err(ctx.words.no_such_list(raw, &name));
             }
             ctx.store.remove(&lock, &name)?;
             Ok(name)
         })();
         match result {
-            Ok(name) => {
-                if ctx.personality == Personality::Podman {
-                    println!("Untagged: {name}");
-                }
-            }
+            Ok(name) => output::say(ctx.words.list_deleted(&name)),
             Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
-        if ctx.personality == Personality::Pack {
-            println!("Successfully deleted manifest list(s) from local storage");
-        }
+        output::say(ctx.words.lists_deleted());
         return Ok(());
     }
     let code = errors.iter().map(|e| e.code).max().unwrap_or(1);
@@ -66,33 +56,19 @@ pub fn drop_entries(ctx: &Context, args: &[String]) -> CliResult {
         }
     };
     let name = ctx.list_name(list_raw)?;
+    let missing = || ctx.words.no_such_list(list_raw, &name);
     if !ctx.store.exists(&name) {
-        return Err(ctx.no_such_list(list_raw, &name));
+        return Err(missing());
     }
-    let lock = ctx.store.lock(&name)?;
-    let mut list = ctx
-        .store
-        .load(&name)?
-        .ok_or_else(|| ctx.no_such_list(list_raw, &name))?;
+    let (lock, mut list) = ctx.open_list(&name, missing)?;
     for raw in entries {
         // pack takes repo@sha256:… references; podman a bare digest; both work here.
         let selector = raw.rsplit_once('@').map_or(raw.as_str(), |(_, d)| d);
-        let i = ops::find_entry(&list.index, selector).map_err(|e| match ctx.personality {
-            Personality::Podman => CliError::with_code(
-                format!(
-                    "Error: no instance matching digest {selector:?} found in manifest list: {e}"
-                ),
-                125,
-            ),
-            Personality::Pack => CliError::failed(format!("ERROR: invalid instance '{raw}': {e}")),
-            Personality::Docker => CliError::failed(e.to_string()),
-        })?;
+        let i = ops::find_entry(&list.index, selector)
+            .map_err(|e| ctx.words.bad_instance(raw, selector, &e))?;
         list.remove_entry(i);
     }
     ctx.store.save(&lock, &list, &[])?;
-    match ctx.personality {
-        Personality::Pack => println!("Successfully removed image(s) from index: '{list_raw}'"),
-        _ => println!("{}", Context::list_id(&list)),
-    }
+    output::say(ctx.words.entries_removed(list_raw, &list));
     Ok(())
 }

@@ -1,3 +1,6 @@
+//! `manifold validate`: a document checked against the OCI and Docker specs, each problem on
+//! its own line (or the report as JSON), the exit code saying whether it is valid.
+
 use std::io::Write;
 
 use manifold_engine::validate::{validate, DocumentKind, Severity};
@@ -43,10 +46,10 @@ pub fn run(path: &str, kind: &str, json: bool) -> CliResult {
         ));
         out.write_all(text.as_bytes())
     };
-    printed.map_err(|e| CliError::failed(format!("cannot write output: {e}")))?;
+    printed.map_err(CliError::cannot_write_output)?;
     if report.valid {
         Ok(())
     } else {
-        Err(CliError::with_code(String::new(), 1))
+        Err(CliError::silent(1))
     }
 }

@@ -141,3 +141,126 @@ pub fn entry(store: &Store, list: &LocalList, i: usize, verbose: bool) -> CliRes
     out.push(b'\n');
     Ok(out)
 }
+
+/// docker's words for the failures and success lines of the list commands.
+pub struct Docker;
+
+/// docker's `No such manifest: NAME`, also its answer to `inspect LIST IMAGE` of a missing entry.
+pub fn no_such_manifest(name: &str) -> CliError {
+    CliError::failed(format!("No such manifest: {name}"))
+}
+
+/// docker's wording for an entry `annotate` cannot find, and for the list it is in not being there.
+fn no_entry_in(image: &str, raw: &str) -> CliError {
+    CliError::failed(format!(
+        "manifest for image {image} does not exist in {raw}"
+    ))
+}
+
+impl super::Words for Docker {
+    fn bad_list_name(&self, raw: &str, e: &manifold_engine::reference::ReferenceError) -> CliError {
+        let raw = crate::error::shown(raw);
+        CliError::failed(format!("error parsing name for manifest list {raw}: {e}"))
+    }
+
+    /// docker prints the bare parse error here, not "error parsing name…".
+    fn bad_list_name_to_push(
+        &self,
+        _raw: &str,
+        e: &manifold_engine::reference::ReferenceError,
+    ) -> CliError {
+        CliError::from(e.clone())
+    }
+
+    fn bad_list_name_to_annotate(
+        &self,
+        raw: &str,
+        e: &manifold_engine::reference::ReferenceError,
+    ) -> CliError {
+        let inner = self.bad_list_name(raw, e);
+        CliError::failed(format!("annotate: {}", inner.message))
+    }
+
+    fn no_such_list(&self, _raw: &str, name: &str) -> CliError {
+        no_such_manifest(name)
+    }
+
+    fn no_list_to_annotate(&self, raw: &str, _name: &str, image: &str) -> CliError {
+        no_entry_in(image, raw)
+    }
+
+    fn list_exists(&self, _raw: &str, _name: &str) -> CliError {
+        CliError::failed("refusing to amend an existing manifest list with no --amend flag")
+    }
+
+    fn entry_not_found(&self, raw: &str, _name: &str, image: &str) -> CliError {
+        no_entry_in(image, raw)
+    }
+
+    fn bad_image(&self, _raw: &str, e: &crate::source::LocationError) -> CliError {
+        CliError::failed(e.to_string())
+    }
+
+    fn bad_destination(&self, _raw: &str, e: &crate::source::LocationError) -> CliError {
+        CliError::failed(e.to_string())
+    }
+
+    fn bad_instance(
+        &self,
+        _raw: &str,
+        _selector: &str,
+        e: &manifold_engine::ops::OpsError,
+    ) -> CliError {
+        CliError::from(e.clone())
+    }
+
+    fn bad_entry_name(&self, image: &str, e: &crate::source::LocationError) -> Option<CliError> {
+        Some(CliError::failed(format!(
+            "annotate: error parsing name for manifest {}: {e}",
+            crate::error::shown(image)
+        )))
+    }
+
+    fn unsupported_platform(
+        &self,
+        platform: &manifold_engine::model::Platform,
+        os: &str,
+        arch: &str,
+    ) -> Option<CliError> {
+        if manifold_engine::platform::docker_annotate_allows(&platform.os, &platform.architecture) {
+            return None;
+        }
+        Some(CliError::failed(format!(
+            "manifest entry for image has unsupported os/arch combination: {os}/{arch}"
+        )))
+    }
+
+    fn empty_push(&self, name: &str) -> Option<CliError> {
+        Some(CliError::failed(format!("{name} not found")))
+    }
+
+    fn list_created(&self, _raw: &str, name: &str, _list: &LocalList) -> Option<String> {
+        Some(format!("Created manifest list {name}"))
+    }
+
+    fn images_added(&self, _images: &[String], list: &LocalList) -> Option<String> {
+        Some(super::list_id(list))
+    }
+
+    fn annotated(&self, _raw: &str, _image: &str, _list: &LocalList) -> Option<String> {
+        None
+    }
+
+    fn list_document(&self, store: &Store, list: &LocalList, verbose: bool) -> CliResult<Vec<u8>> {
+        if verbose {
+            return list_verbose(store, list);
+        }
+        let mut b = list_bytes(list, Some("failed to assemble ManifestDescriptor: "))?;
+        b.push(b'\n');
+        Ok(b)
+    }
+
+    fn push_bytes(&self, list: &LocalList) -> CliResult<Vec<u8>> {
+        list_bytes(list, None)
+    }
+}

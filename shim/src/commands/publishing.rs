@@ -1,0 +1,67 @@
+//! The steps around a publish that push, `create --publish` and `add --publish` share: where
+//! the list goes, publishing a list built in memory, and reporting the outcome (the digest
+//! printed or pack's sentence, and `--digestfile`). The publish itself is `crate::publish`.
+
+use std::collections::HashMap;
+
+use manifold_engine::Digest;
+
+use super::context::Context;
+use super::flags;
+use crate::error::{CliError, CliResult};
+use crate::output::Words;
+use crate::source::{Location, Remote};
+use crate::store::LocalList;
+
+/// Where a list goes: `raw` (a registry reference, `docker://` allowed, or `oci:PATH[:TAG]`).
+pub fn destination(words: &dyn Words, raw: &str) -> CliResult<Location> {
+    let raw = raw.strip_prefix("docker://").unwrap_or(raw);
+    Location::parse(raw).map_err(|e| words.bad_destination(raw, &e))
+}
+
+/// Prints the outcome of a publish as the personality does, and writes `--digestfile`.
+pub fn report(
+    words: &dyn Words,
+    list_raw: &str,
+    digest: &Digest,
+    digestfile: Option<&std::path::Path>,
+) -> CliResult {
+    if let Some(path) = digestfile {
+        crate::store::write_atomic(path, digest.as_str().as_bytes())
+            .map_err(|e| CliError::failed(format!("--digestfile: {}", e.0)))?;
+    }
+    println!("{}", words.pushed(list_raw, digest));
+    Ok(())
+}
+
+/// What the `--publish` flows were asked besides the list: the LIST argument as given (for
+/// messages), `--yes` and `--jobs`.
+pub struct PublishFlags<'a> {
+    pub list_raw: &'a str,
+    pub yes: bool,
+    pub jobs: Option<usize>,
+}
+
+/// Publishes an in-memory list with the blobs just fetched for it (the `--publish` flows).
+pub fn publish_list(
+    ctx: &Context,
+    list: &LocalList,
+    dest: &Location,
+    blobs: &HashMap<Digest, Vec<u8>>,
+    remote: Option<&dyn Remote>,
+    opts: &PublishFlags,
+) -> CliResult {
+    let local = |d: &Digest| blobs.get(d).cloned();
+    let p = crate::publish::Publish {
+        personality: ctx.personality,
+        list,
+        local_blob: &local,
+        remote,
+        format: None,
+        tags: &[],
+        yes: opts.yes,
+        jobs: flags::jobs(opts.jobs),
+    };
+    let digest = crate::publish::publish(&p, dest)?;
+    report(ctx.words, opts.list_raw, &digest, None)
+}
