@@ -15,8 +15,9 @@ use manifold_engine::serialize;
 use crate::cli::InspectArgs;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, docker};
+use crate::pool::run_bounded;
 use crate::registry::remote::MAX_SMALL_BLOB;
-use crate::registry::{run_bounded, target_of, Client, Manifest, Options, RegistryError, Repo};
+use crate::registry::{target_of, Client, Manifest, Options, RegistryError, Repo};
 
 pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
     let r = Reference::parse_docker(reference).map_err(|e| CliError::failed(e.to_string()))?;
