@@ -292,3 +292,35 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_is_retried_as_its_method_allows_unless_told_otherwise() {
+        for (r, retried) in [
+            (Req::get("u"), true),
+            (Req::head("u"), true),
+            (Req::put("u"), true),
+            (Req::post("u"), false),
+            (Req::patch("u"), false),
+            // a mount or a session's opening POST may be repeated; a blob's PUT may not
+            (Req::post("u").idempotent(true), true),
+            (Req::put("u").idempotent(false), false),
+        ] {
+            assert_eq!(r.idempotent, retried, "{} {}", r.method, r.url);
+        }
+        let r = Req::put("https://h/v2/a/manifests/v1")
+            .scopes(vec![Scope::push("a")])
+            .header("Content-Type", "application/json")
+            .bytes(b"{}");
+        assert_eq!(r.scopes, vec![Scope::push("a")]);
+        assert_eq!(
+            r.headers,
+            vec![("Content-Type", "application/json".to_string())]
+        );
+        assert!(matches!(r.body, Body::Bytes(b"{}")));
+        assert!(matches!(Req::get("u").body, Body::Empty));
+    }
+}
