@@ -10,16 +10,21 @@ pub mod errors;
 pub mod host;
 pub mod plan;
 pub mod retry;
+pub mod status;
 pub mod urls;
+pub mod verify;
 
 pub use auth::{
-    parse_challenges, parse_token_response, token_request_url, Challenge, ChallengeError, Scope,
+    challenge_scope, choose_scheme, merge_scopes, parse_challenges, parse_token_response,
+    scope_key, token_form, token_request_url, AuthScheme, Challenge, ChallengeError, Grant, Scope,
     TokenError, TokenResponse,
 };
 pub use errors::{ErrorCode, RegistryError, RegistryErrors};
 pub use plan::{plan_push, BlobRef, IndexTarget, PlanEntry, PushStep, TargetHolds};
 pub use retry::{backoff, is_idempotent, parse_retry_after, should_retry, Outcome, RetryPolicy};
+pub use status::{repository_missing, snippet, status_failure, Reply, StatusFailure, Subject};
 pub use urls::{query_escape, url_host, with_digest, Endpoint};
+pub use verify::{verify_fetched_manifest, verify_pushed_manifest, Mismatch};
 
 /// The largest manifest the client accepts (containerd's limit; the distribution spec says
 /// registries SHOULD accept at least 4 MB).

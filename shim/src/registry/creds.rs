@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use base64::Engine;
+use manifold_engine::registry::host;
 
 /// A credential for one registry.
 #[derive(Clone, PartialEq, Eq)]
@@ -196,7 +197,7 @@ impl CredentialConfig {
                 out.consulted.push(file.display().to_string());
                 match parse_config(&text) {
                     Ok(cfg) => {
-                        let key = docker_key(domain);
+                        let key = host::credential_key(domain);
                         if let Some(found) = docker_entry(&cfg, &key, &file, &mut out.warnings) {
                             out.credential = Some(found);
                         }
@@ -206,17 +207,6 @@ impl CredentialConfig {
             }
         }
         Ok(out)
-    }
-}
-
-/// docker's config key for a registry: `https://index.docker.io/v1/` for Docker Hub, else the
-/// domain with its port, as written.
-pub fn docker_key(domain: &str) -> String {
-    match domain {
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" => {
-            "https://index.docker.io/v1/".to_string()
-        }
-        d => d.to_string(),
     }
 }
 
@@ -238,13 +228,6 @@ fn to_hostname(key: &str) -> &str {
     k.split('/').next().unwrap_or(k)
 }
 
-fn normalize_hub(host: &str) -> &str {
-    match host {
-        "index.docker.io" | "registry-1.docker.io" => "docker.io",
-        h => h,
-    }
-}
-
 /// A containers-auth.json lookup: `host/ns/repo`, then shorter prefixes, then `host`, then
 /// legacy keys that reduce to the host (`https://host/v1/`).
 fn containers_entry(
@@ -253,7 +236,7 @@ fn containers_entry(
     path: &str,
 ) -> Option<Result<Credential, String>> {
     let auths = cfg.get("auths")?.as_object()?;
-    let domain = normalize_hub(domain);
+    let domain = host::canonical_domain(domain);
     let mut candidates = Vec::new();
     let mut p = format!("{domain}/{path}");
     loop {
@@ -271,7 +254,7 @@ fn containers_entry(
         }
     }
     for (k, e) in auths {
-        if normalize_hub(to_hostname(k)) == domain {
+        if host::canonical_domain(to_hostname(k)) == domain {
             if let Some(cred) = decode_entry(e) {
                 return Some(cred);
             }
@@ -420,8 +403,12 @@ mod tests {
 
     #[test]
     fn keys_and_entries() {
-        assert_eq!(docker_key("docker.io"), "https://index.docker.io/v1/");
-        assert_eq!(docker_key("127.0.0.1:5000"), "127.0.0.1:5000");
+        assert_eq!(
+            host::credential_key("docker.io"),
+            "https://index.docker.io/v1/"
+        );
+        assert_eq!(host::credential_key("127.0.0.1:5000"), "127.0.0.1:5000");
+        assert_eq!(host::canonical_domain("index.docker.io"), "docker.io");
         let cfg: serde_json::Value = serde_json::json!({"auths": {
             "https://r.io/v1/": {"auth": b64("a:b:c")},
             "q.io/team": {"auth": b64("t:1")},

@@ -76,6 +76,10 @@ impl RegistryError {
     }
 
     /// The registry's error code, if it sent one.
+    #[allow(
+        dead_code,
+        reason = "the client's API: for callers that act on a registry's error code"
+    )]
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             RegistryError::Protocol {

@@ -1,6 +1,7 @@
 //! The push side of the client (HEAD, mount, upload, copy, manifest PUT) against real
-//! registries started by the test harness. `manifest inspect` covers the pull side end to end
-//! in `tests/tests/registry.rs`; push is not a command yet, so its calls are tested here.
+//! registries started by the test harness. The commands are tested end to end in `tests/tests`
+//! (`registry.rs` for inspect, `push.rs` for push); these tests pin down the client's own calls:
+//! a 202 mount continuing in its session, chunking, token caching.
 
 use std::io::Cursor;
 
@@ -55,6 +56,8 @@ fn mount_upload_copy_and_put_against_distribution() {
     );
     assert_eq!(c.head_blob(&dst, &layer.0).unwrap(), Some(layer.1));
     // mount from a repository without the blob: 202, then upload into that session
+    let uploads = "/v2/dst/b/blobs/uploads/";
+    let (posts, puts) = (reg.count("POST", uploads), reg.count("PUT", uploads));
     match c.mount_blob(&dst, &config.0, "nowhere/x").unwrap() {
         Mount::NotMounted { location } => {
             let bytes = c.get_blob_bytes(&src, &config.0, 1 << 20).unwrap();
@@ -69,6 +72,32 @@ fn mount_upload_copy_and_put_against_distribution() {
         }
         Mount::Mounted => panic!("mounted from a repository that lacks the blob"),
     }
+    // one POST (the mount's): the upload went on in the session the mount opened
+    assert_eq!(
+        reg.count("POST", uploads) - posts,
+        1,
+        "{:?}",
+        reg.requests()
+    );
+    assert_eq!(reg.count("PUT", uploads) - puts, 1);
+    assert_eq!(c.head_blob(&dst, &config.0).unwrap(), Some(config.1));
+    // the same for a streamed copy into the session a 202 mount opened
+    let dst_c = Repo::new(&reg.host(), "dst/c");
+    let uploads_c = "/v2/dst/c/blobs/uploads/";
+    let posts = reg.count("POST", uploads_c);
+    match c.mount_blob(&dst_c, &layer.0, "nowhere/x").unwrap() {
+        Mount::NotMounted { location } => c
+            .copy_blob(&src, &dst_c, &layer.0, layer.1, Some(location))
+            .unwrap(),
+        Mount::Mounted => panic!("mounted from a repository that lacks the blob"),
+    }
+    assert_eq!(
+        reg.count("POST", uploads_c) - posts,
+        1,
+        "{:?}",
+        reg.requests()
+    );
+    assert_eq!(c.head_blob(&dst_c, &layer.0).unwrap(), Some(layer.1));
     // child by digest, then the same by tag; HEAD and GET agree
     let d = c
         .put_manifest(&dst, img.digest.as_str(), &img.bytes, &img.media_type)

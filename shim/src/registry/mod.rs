@@ -1,22 +1,40 @@
 //! All registry IO of manifold: a client on ureq over the engine's pure protocol functions
-//! (`manifold_engine::registry`). See `client.rs` for the operations.
+//! (`manifold_engine::registry`), which make every decision (auth scheme, scopes, what a status
+//! means, digest checks, retries, the loopback rule); the files here carry them out.
+//!
+//! `client.rs` holds the [`Client`] and what its operations share; `request.rs` sends one
+//! request; `ping.rs` connects; `auth.rs` authorizes; `status.rs` turns an unexpected answer
+//! into a [`RegistryError`]; `manifest.rs`, `blob.rs` and `upload.rs` are the operations;
+//! `options.rs` and `repo.rs` their inputs; `transport.rs` the HTTP agents; `creds.rs` the
+//! credential lookup; `remote.rs` the commands' view of it all.
 
-// The client's API is wider than today's commands use (push, copy and mounts come next).
-#![allow(dead_code)]
-
+mod auth;
+mod blob;
 pub mod client;
 pub mod creds;
 pub mod error;
+mod manifest;
+mod options;
+mod ping;
 pub mod remote;
+mod repo;
+mod request;
+mod status;
 pub mod transport;
+mod upload;
 
 #[cfg(test)]
 mod live_tests;
 
-#[allow(unused_imports)]
-pub use client::{run_bounded, Client, Manifest, Mount, Options, Repo, CHUNK};
-#[allow(unused_imports)]
-pub use creds::{Credential, CredentialConfig, Lookup, Source};
+pub use client::Client;
 pub use error::RegistryError;
-#[allow(unused_imports)]
+pub use manifest::Manifest;
+pub use options::Options;
+#[allow(
+    unused_imports,
+    reason = "CHUNK is the client's API (the default of Options::chunk_size) for callers that size uploads"
+)]
+pub use options::CHUNK;
 pub use remote::{target_of, RemoteClient};
+pub use repo::Repo;
+pub use upload::Mount;

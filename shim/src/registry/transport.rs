@@ -1,7 +1,11 @@
-//! The HTTP layer: agents (TLS roots, proxies, timeouts), the debug log with secrets
-//! redacted, and the classification of transport failures.
+//! The HTTP layer: agents (TLS roots, proxies, timeouts, the resolver), the debug log with
+//! secrets redacted, and the classification of transport failures.
+//!
+//! Which hosts are this machine is the engine's one rule (`registry::host::is_loopback`). It
+//! counts `localhost` and `*.localhost` as loopback, so the resolver here never asks DNS for
+//! those names: it dials `127.0.0.1` and `::1` itself, as curl does.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,28 +13,9 @@ use std::time::Duration;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
+use manifold_engine::registry::host;
+
 use super::error::RegistryError;
-
-/// True for `localhost`, `127.0.0.0/8` and `::1`, with or without a port: hosts docker treats
-/// as insecure by default and Go never sends through a proxy.
-pub fn is_loopback(host: &str) -> bool {
-    let h = strip_port(host);
-    if h.eq_ignore_ascii_case("localhost") || h.to_ascii_lowercase().ends_with(".localhost") {
-        return true;
-    }
-    h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// `host:port` → `host`; `[::1]:5000` → `::1`.
-pub fn strip_port(host: &str) -> &str {
-    if let Some(rest) = host.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match host.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => host,
-    }
-}
 
 /// How long to wait for a registry: to connect, and for each reply and each read or write of
 /// a body. `MANIFOLD_TIMEOUT=SECONDS` sets them all to one value.
@@ -97,7 +82,27 @@ impl Resolve {
     }
 }
 
-/// ureq's resolver with the `MANIFOLD_RESOLVE` entries first.
+/// The addresses to dial for `host:port` without asking DNS, or `None` to ask it: a
+/// `MANIFOLD_RESOLVE` entry for exactly that host and port first; else, for `localhost` and
+/// `*.localhost` names, `127.0.0.1` then `::1` (a DNS answer for such a name could point
+/// anywhere, yet the loopback rule trusts it as this machine).
+fn pinned_addrs(entries: &[Resolve], host: &str, port: u16) -> Option<Vec<SocketAddr>> {
+    if let Some(e) = entries
+        .iter()
+        .find(|e| e.port == port && e.host.eq_ignore_ascii_case(host))
+    {
+        return Some(vec![SocketAddr::new(e.addr, port)]);
+    }
+    host::is_localhost_name(host).then(|| {
+        vec![
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port),
+        ]
+    })
+}
+
+/// ureq's resolver behind [`pinned_addrs`]: the `MANIFOLD_RESOLVE` entries, then loopback for
+/// `localhost` names, then DNS.
 #[derive(Debug)]
 struct MapResolver {
     entries: Vec<Resolve>,
@@ -117,13 +122,14 @@ impl ureq::unversioned::resolver::Resolver for MapResolver {
                 _ => 80,
             });
             let host = a.host().trim_start_matches('[').trim_end_matches(']');
-            if let Some(e) = self
-                .entries
-                .iter()
-                .find(|e| e.port == port && e.host.eq_ignore_ascii_case(host))
-            {
+            if let Some(addrs) = pinned_addrs(&self.entries, host, port) {
                 let mut out = self.empty();
-                out.push(std::net::SocketAddr::new(e.addr, port));
+                for addr in config.ip_family().keep_wanted(addrs.into_iter()) {
+                    out.push(addr);
+                }
+                if out.is_empty() {
+                    return Err(ureq::Error::HostNotFound);
+                }
                 return Ok(out);
             }
         }
@@ -176,18 +182,14 @@ impl Agents {
                 // a cross-registry copy keeps two registries' connections (and a token server's)
                 .max_idle_connections(idle * 4)
                 .build();
-            if net.resolve.is_empty() {
-                config.new_agent()
-            } else {
-                Agent::with_parts(
-                    config,
-                    ureq::unversioned::transport::DefaultConnector::new(),
-                    MapResolver {
-                        entries: net.resolve.clone(),
-                        fallback: Default::default(),
-                    },
-                )
-            }
+            Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::new(),
+                MapResolver {
+                    entries: net.resolve.clone(),
+                    fallback: Default::default(),
+                },
+            )
         };
         Ok(Agents {
             direct: build(None),
@@ -197,7 +199,7 @@ impl Agents {
 
     /// The agent for a URL's host: never a proxy for loopback.
     pub fn for_host(&self, host: &str) -> &Agent {
-        if is_loopback(host) {
+        if host::is_loopback(host) {
             &self.direct
         } else {
             &self.proxied
@@ -367,29 +369,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loopback_hosts() {
+    fn localhost_names_are_dialled_at_loopback_without_dns() {
+        let lo = |port| {
+            Some(vec![
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+                SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port),
+            ])
+        };
         for h in [
             "localhost",
-            "localhost:5000",
-            "127.0.0.1",
-            "127.1.2.3:80",
-            "[::1]:5000",
-            "::1",
-            "a.localhost:1",
+            "LOCALHOST",
+            "a.localhost",
+            "registry.dev.localhost.",
         ] {
-            assert!(is_loopback(h), "{h}");
+            assert_eq!(pinned_addrs(&[], h, 5000), lo(5000), "{h}");
         }
+        // other names (even loopback-looking ones) go to DNS, addresses are dialled as they are
         for h in [
-            "registry-1.docker.io",
-            "10.0.0.1:5000",
-            "[2001:db8::1]:443",
             "localhost.example.com",
+            "xlocalhost",
+            "127.0.0.1.nip.io",
+            "127.0.0.1",
+            "::1",
         ] {
-            assert!(!is_loopback(h), "{h}");
+            assert_eq!(pinned_addrs(&[], h, 5000), None, "{h}");
         }
-        assert_eq!(strip_port("[::1]:5000"), "::1");
-        assert_eq!(strip_port("h:5000"), "h");
-        assert_eq!(strip_port("h"), "h");
+        // an explicit MANIFOLD_RESOLVE entry wins, for its port only
+        let entries =
+            Resolve::parse_list("a.localhost:5000:10.0.0.7,registry.test:443:127.0.0.1").unwrap();
+        assert_eq!(
+            pinned_addrs(&entries, "A.localhost", 5000),
+            Some(vec!["10.0.0.7:5000".parse().unwrap()])
+        );
+        assert_eq!(pinned_addrs(&entries, "a.localhost", 5001), lo(5001));
+        assert_eq!(
+            pinned_addrs(&entries, "registry.test", 443),
+            Some(vec!["127.0.0.1:443".parse().unwrap()])
+        );
+        assert_eq!(pinned_addrs(&entries, "registry.test", 80), None);
     }
 
     #[test]

@@ -1,0 +1,97 @@
+//! The settings of a run's registry client ([`Options`]), gathered once from the command line
+//! and the environment, and the upload chunk size.
+
+use std::path::PathBuf;
+
+use manifold_engine::registry::RetryPolicy;
+
+use super::creds::CredentialConfig;
+use super::transport;
+
+/// Blobs up to this size go up in one PUT; larger ones in PATCH chunks of this size. Either
+/// way at most this much of a blob is in memory.
+pub const CHUNK: usize = 8 * 1024 * 1024;
+
+/// Settings of a run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Skip TLS verification and allow plain HTTP, for every registry of this command.
+    pub insecure: bool,
+    /// Extra CA certificates (`*.crt`) to trust.
+    pub cert_dir: Option<PathBuf>,
+    /// Concurrent requests at most.
+    pub jobs: usize,
+    /// Log requests and responses (secrets redacted) to stderr.
+    pub debug: bool,
+    pub credentials: CredentialConfig,
+    pub retry: RetryPolicy,
+    pub user_agent: String,
+    /// Upload chunk size (and the largest blob sent in one PUT); default [`CHUNK`].
+    pub chunk_size: usize,
+    /// Timeouts (`MANIFOLD_TIMEOUT`) and fixed addresses (`MANIFOLD_RESOLVE`).
+    pub net: transport::Net,
+    /// A setting from the environment that could not be used: reported at the first request.
+    pub settings_error: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            insecure: false,
+            cert_dir: None,
+            jobs: 8,
+            debug: false,
+            credentials: CredentialConfig::default(),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("manifold/", env!("CARGO_PKG_VERSION")).to_string(),
+            chunk_size: CHUNK,
+            net: transport::Net::default(),
+            settings_error: None,
+        }
+    }
+}
+
+impl Options {
+    /// The options the command line asks for: `--insecure` or `--tls-verify=false`, `--cert-dir`,
+    /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`; and from
+    /// the environment `MANIFOLD_TIMEOUT` (seconds) and `MANIFOLD_RESOLVE` (HOST:PORT:ADDRESS).
+    pub fn from_args(args: &crate::cli::RegistryArgs) -> Options {
+        let mut net = transport::Net::default();
+        let mut settings_error = None;
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(v) = env("MANIFOLD_TIMEOUT") {
+            match transport::Timeouts::parse(&v) {
+                Ok(t) => net.timeouts = t,
+                Err(e) => settings_error = Some(e),
+            }
+        }
+        if let Some(v) = env("MANIFOLD_RESOLVE") {
+            match transport::Resolve::parse_list(&v) {
+                Ok(r) => net.resolve = r,
+                Err(e) => settings_error = Some(e),
+            }
+        }
+        let jobs = args
+            .jobs
+            .or_else(|| {
+                std::env::var("MANIFOLD_JOBS")
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+            })
+            .unwrap_or(8)
+            .max(1);
+        Options {
+            insecure: args.insecure || args.tls_verify == Some(false),
+            cert_dir: args.cert_dir.clone(),
+            jobs,
+            debug: args.debug,
+            credentials: CredentialConfig::from_env(
+                args.creds.as_deref(),
+                args.authfile.as_deref(),
+            ),
+            net,
+            settings_error,
+            ..Options::default()
+        }
+    }
+}

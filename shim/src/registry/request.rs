@@ -1,0 +1,326 @@
+//! Sending requests: one request is a [`Req`] value (method, URL, token scopes, headers, body,
+//! whether it may be sent twice), and [`Client::send`] carries it out with authorization, one
+//! token refresh on a 401, and the retries the engine's `should_retry` allows. Every retry rule
+//! of the client is here; the operations only build their `Req`.
+
+use std::time::Duration;
+
+use manifold_engine::registry::{
+    challenge_scope, is_idempotent, parse_challenges, should_retry, url_host, AuthScheme, Outcome,
+    Scope,
+};
+use ureq::http::{self, Response};
+
+use super::client::{jitter, now_unix, Client};
+use super::error::RegistryError;
+use super::repo::Repo;
+use super::transport::{self, classify, Failure};
+
+/// A request body: none, or bytes in memory (so the request can be sent again).
+#[derive(Clone, Copy)]
+pub(super) enum Body<'a> {
+    Empty,
+    Bytes(&'a [u8]),
+}
+
+/// One request to a registry.
+pub(super) struct Req<'a> {
+    pub(super) method: &'static str,
+    pub(super) url: &'a str,
+    /// The token scopes it needs (none for `/v2/`).
+    pub(super) scopes: Vec<Scope>,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: Body<'a>,
+    /// May it be sent again after a connection error, a 429 or a 5xx? By default what the
+    /// method says ([`is_idempotent`]); operations override it where they know better.
+    pub(super) idempotent: bool,
+}
+
+impl<'a> Req<'a> {
+    pub(super) fn new(method: &'static str, url: &'a str) -> Req<'a> {
+        Req {
+            method,
+            url,
+            scopes: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Empty,
+            idempotent: is_idempotent(method),
+        }
+    }
+
+    pub(super) fn get(url: &'a str) -> Req<'a> {
+        Req::new("GET", url)
+    }
+
+    pub(super) fn head(url: &'a str) -> Req<'a> {
+        Req::new("HEAD", url)
+    }
+
+    pub(super) fn put(url: &'a str) -> Req<'a> {
+        Req::new("PUT", url)
+    }
+
+    pub(super) fn post(url: &'a str) -> Req<'a> {
+        Req::new("POST", url)
+    }
+
+    pub(super) fn patch(url: &'a str) -> Req<'a> {
+        Req::new("PATCH", url)
+    }
+
+    pub(super) fn scopes(mut self, scopes: Vec<Scope>) -> Req<'a> {
+        self.scopes = scopes;
+        self
+    }
+
+    pub(super) fn header(mut self, name: &'static str, value: impl Into<String>) -> Req<'a> {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub(super) fn bytes(mut self, data: &'a [u8]) -> Req<'a> {
+        self.body = Body::Bytes(data);
+        self
+    }
+
+    pub(super) fn idempotent(mut self, yes: bool) -> Req<'a> {
+        self.idempotent = yes;
+        self
+    }
+}
+
+impl Client {
+    /// How long to wait before trying an idempotent request again after a connection error.
+    pub(super) fn connection_retry(&self, attempt: u32) -> Option<u64> {
+        should_retry(
+            &self.opts.retry,
+            true,
+            attempt,
+            &Outcome::ConnectionError,
+            jitter(),
+            now_unix(),
+        )
+    }
+
+    /// How long to wait before trying again after response `r` (None: do not retry): 429 and
+    /// 5xx are retried for idempotent requests, honouring Retry-After.
+    pub(super) fn status_retry(
+        &self,
+        idempotent: bool,
+        attempt: u32,
+        r: &Response<ureq::Body>,
+    ) -> Option<u64> {
+        let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok());
+        should_retry(
+            &self.opts.retry,
+            idempotent,
+            attempt,
+            &Outcome::Status {
+                code: r.status().as_u16(),
+                retry_after,
+            },
+            jitter(),
+            now_unix(),
+        )
+    }
+
+    /// Sends one request, no auth or retry logic. `Err` is a transport failure.
+    pub(super) fn send_once(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Body<'_>,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
+        let host = url_host(url).unwrap_or("");
+        let agent = self
+            .agents()
+            .map_err(|e| ureq::Error::Other(Box::new(e)))?
+            .for_host(host);
+        self.debug(|| format!("> {method} {}", transport::redact_url(url)));
+        let mut b = http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            self.debug(|| format!(">   {k}: {}", transport::redact_header(k, v)));
+            b = b.header(*k, v.as_str());
+        }
+        let resp = match body {
+            Body::Bytes(data) => agent.run(b.body(data)?),
+            Body::Empty if matches!(method, "POST" | "PUT" | "PATCH") => {
+                agent.run(b.body(&[][..])?)
+            }
+            Body::Empty => agent.run(b.body(())?),
+        };
+        match &resp {
+            Ok(r) => self.debug(|| {
+                let mut s = format!("< {} {}", r.status().as_u16(), method);
+                for (k, v) in r.headers() {
+                    let k = k.as_str();
+                    if matches!(
+                        k,
+                        "content-type"
+                            | "content-length"
+                            | "docker-content-digest"
+                            | "location"
+                            | "www-authenticate"
+                            | "range"
+                            | "retry-after"
+                    ) {
+                        s.push_str(&format!(
+                            "\n<   {k}: {}",
+                            transport::redact_header(k, v.to_str().unwrap_or("?"))
+                        ));
+                    }
+                }
+                s
+            }),
+            Err(e) => self.debug(|| format!("< error: {e}")),
+        }
+        resp
+    }
+
+    /// Turns a transport failure into the error the user sees.
+    pub(super) fn failure_error(&self, host: &str, url: &str, e: &ureq::Error) -> RegistryError {
+        if let ureq::Error::Other(inner) = e {
+            if let Some(r) = inner.downcast_ref::<RegistryError>() {
+                return r.clone();
+            }
+        }
+        if let ureq::Error::Timeout(t) = e {
+            let limit = match t {
+                ureq::Timeout::Connect => self.opts.net.timeouts.connect,
+                _ => self.opts.net.timeouts.io,
+            };
+            return RegistryError::Network {
+                url: transport::redact_url(url),
+                message: format!(
+                    "{host} did not answer within {} s ({t}); set MANIFOLD_TIMEOUT=SECONDS to wait longer",
+                    limit.as_secs_f64()
+                ),
+            };
+        }
+        match classify(e) {
+            Failure::Certificate(p) | Failure::NotTls(p) => RegistryError::Tls {
+                host: host.to_string(),
+                problem: p,
+            },
+            Failure::Refused => RegistryError::ConnectionRefused {
+                host: host.to_string(),
+            },
+            Failure::Transient(m) | Failure::Fatal(m) => RegistryError::Network {
+                url: transport::redact_url(url),
+                message: m,
+            },
+        }
+    }
+
+    /// Sends `req` to `repo`'s registry with auth, one token refresh on 401, and retries of
+    /// idempotent requests. Returns any HTTP response; the caller judges the status.
+    pub(super) fn send(
+        &self,
+        repo: &Repo,
+        req: &Req<'_>,
+    ) -> Result<Response<ureq::Body>, RegistryError> {
+        let host = self.host(repo)?;
+        let mut refreshed = false;
+        let mut extra_scope: Option<String> = None;
+        let mut attempt = 1;
+        // Credentials go to the registry's own host only, never to an upload Location (or any
+        // URL the registry hands out) on another host.
+        let own_host = url_host(req.url).is_some_and(|h| h.eq_ignore_ascii_case(&repo.host));
+        loop {
+            let auth = if own_host {
+                self.authorization(repo, &host, &req.scopes, extra_scope.as_deref(), refreshed)?
+            } else {
+                None
+            };
+            let mut h: Vec<(&str, String)> = req.headers.clone();
+            if let Some(a) = auth {
+                h.push(("Authorization", a));
+            }
+            match self.send_once(req.method, req.url, &h, req.body) {
+                Err(e) => {
+                    let retry = matches!(classify(&e), Failure::Transient(_))
+                        .then(|| {
+                            should_retry(
+                                &self.opts.retry,
+                                req.idempotent,
+                                attempt,
+                                &Outcome::ConnectionError,
+                                jitter(),
+                                now_unix(),
+                            )
+                        })
+                        .flatten();
+                    match retry {
+                        Some(ms) => {
+                            std::thread::sleep(Duration::from_millis(ms));
+                            attempt += 1;
+                        }
+                        None => return Err(self.failure_error(&repo.host, req.url, &e)),
+                    }
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    if status == 401 && !refreshed && matches!(host.auth, AuthScheme::Bearer { .. })
+                    {
+                        // A new token, with the scope the registry asks for (once).
+                        refreshed = true;
+                        let values: Vec<&str> = resp
+                            .headers()
+                            .get_all("www-authenticate")
+                            .iter()
+                            .filter_map(|v| v.to_str().ok())
+                            .collect();
+                        if let Some(s) = parse_challenges(&values)
+                            .ok()
+                            .and_then(|cs| challenge_scope(&cs))
+                        {
+                            extra_scope = Some(s);
+                        }
+                        continue;
+                    }
+                    match self.status_retry(req.idempotent, attempt, &resp) {
+                        Some(ms) => {
+                            self.debug(|| format!("* retrying in {ms} ms"));
+                            std::thread::sleep(Duration::from_millis(ms));
+                            attempt += 1;
+                        }
+                        None => return Ok(resp),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_is_retried_as_its_method_allows_unless_told_otherwise() {
+        for (r, retried) in [
+            (Req::get("u"), true),
+            (Req::head("u"), true),
+            (Req::put("u"), true),
+            (Req::post("u"), false),
+            (Req::patch("u"), false),
+            // a mount or a session's opening POST may be repeated; a blob's PUT may not
+            (Req::post("u").idempotent(true), true),
+            (Req::put("u").idempotent(false), false),
+        ] {
+            assert_eq!(r.idempotent, retried, "{} {}", r.method, r.url);
+        }
+        let r = Req::put("https://h/v2/a/manifests/v1")
+            .scopes(vec![Scope::push("a")])
+            .header("Content-Type", "application/json")
+            .bytes(b"{}");
+        assert_eq!(r.scopes, vec![Scope::push("a")]);
+        assert_eq!(
+            r.headers,
+            vec![("Content-Type", "application/json".to_string())]
+        );
+        assert!(matches!(r.body, Body::Bytes(b"{}")));
+        assert!(matches!(Req::get("u").body, Body::Empty));
+    }
+}
