@@ -10,6 +10,9 @@ use std::fmt;
 use crate::model::{ImageIndex, Platform};
 
 /// What to take from a source that is itself an index (`create`/`add` flags).
+// Boxing the platform (clippy 1.95's large_enum_variant) would change the public type the shim
+// builds from its flags, for nothing: one selection is made per source.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selection {
     /// No flag: the one runnable platform, if there is exactly one.
