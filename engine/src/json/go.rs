@@ -2,6 +2,10 @@
 //! peer uses. Go escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings and serde_json does not,
 //! so documents the tool authors would otherwise get different bytes (and digests) than docker's.
 //! Indentation follows `json.MarshalIndent(v, "", indent)`; there is never a trailing newline.
+//!
+//! Also the one decoding rule of Go's that validation needs, `go_fold_eq`: how `json.Unmarshal`
+//! matches object keys to struct fields. It lives with the encoder because both are "what Go's
+//! `encoding/json` does", and validation depends on it without depending back.
 
 use std::io;
 
@@ -157,6 +161,31 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T, indent: &str) -> Vec<u8> {
     out
 }
 
+/// True when Go's `encoding/json` would match `key` to the field `known` (ASCII) although
+/// the two differ: equal under Unicode simple case folding, which maps `ſ` (U+017F) to `s`
+/// and the Kelvin sign `K` (U+212A) to `k` besides ASCII case.
+pub(crate) fn go_fold_eq(key: &str, known: &str) -> bool {
+    // Every char of `key` must fold to one ASCII byte of `known`; ASCII chars are 1 byte and
+    // the two non-ASCII ones at most 3, which bounds the length cheaply.
+    if key.len() < known.len() || key.len() > known.len() * 3 || key == known {
+        return false;
+    }
+    let mut kb = known.bytes();
+    for c in key.chars() {
+        let folded = match c {
+            '\u{17F}' => b's',
+            '\u{212A}' => b'k',
+            c if c.is_ascii() => (c as u8).to_ascii_lowercase(),
+            _ => return false,
+        };
+        match kb.next() {
+            Some(b) if b.to_ascii_lowercase() == folded => {}
+            _ => return false,
+        }
+    }
+    kb.next().is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +205,19 @@ mod tests {
         let v = json!({"a": [], "b": {}, "c": [1, {"d": "e"}]});
         let got = String::from_utf8(to_vec(&v, "   ")).unwrap();
         assert_eq!(got, "{\n   \"a\": [],\n   \"b\": {},\n   \"c\": [\n      1,\n      {\n         \"d\": \"e\"\n      }\n   ]\n}");
+    }
+
+    #[test]
+    fn go_folding_matches_what_encoding_json_accepts() {
+        assert!(go_fold_eq("MediaType", "mediaType"));
+        assert!(go_fold_eq("MEDIATYPE", "mediaType"));
+        assert!(go_fold_eq("ſize", "size"));
+        assert!(go_fold_eq("\u{212A}ey", "key"));
+        assert!(go_fold_eq("OS.Version", "os.version"));
+        assert!(!go_fold_eq("mediaType", "mediaType"));
+        assert!(!go_fold_eq("mediaTypes", "mediaType"));
+        assert!(!go_fold_eq("media_type", "mediaType"));
+        assert!(!go_fold_eq("sizé", "size"));
+        assert!(!go_fold_eq("", "size"));
     }
 }

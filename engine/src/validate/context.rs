@@ -2,9 +2,10 @@
 //! segments, turned into a string only when a problem is reported) and the problems so far.
 //! Also the field lookup every object check starts with, which reports case-variant keys.
 
+use crate::json::go::go_fold_eq;
 use crate::json::tree::{Member, Node};
 
-use super::{json, Problem, Severity};
+use super::{Problem, Severity};
 
 /// One step of a path: an object key or an array index. Keys borrow from the document.
 #[derive(Clone, Copy, Debug)]
@@ -134,7 +135,7 @@ pub(super) fn fields<'a, const N: usize>(
             found[i] = Some(m);
             continue;
         }
-        if let Some(k) = known.iter().find(|k| json::go_fold_eq(&m.key, k)) {
+        if let Some(k) = known.iter().find(|k| go_fold_eq(&m.key, k)) {
             ctx.push(Seg::Key(&m.key));
             ctx.warn(
                 key_span(m),

@@ -82,48 +82,9 @@ fn duplicate<'a>(ctx: &mut Ctx<'a>, m: &'a Member<'a>) {
     ctx.pop();
 }
 
-/// True when Go's `encoding/json` would match `key` to the field `known` (ASCII) although
-/// the two differ: equal under Unicode simple case folding, which maps `ſ` (U+017F) to `s`
-/// and the Kelvin sign `K` (U+212A) to `k` besides ASCII case.
-pub(super) fn go_fold_eq(key: &str, known: &str) -> bool {
-    // Every char of `key` must fold to one ASCII byte of `known`; ASCII chars are 1 byte and
-    // the two non-ASCII ones at most 3, which bounds the length cheaply.
-    if key.len() < known.len() || key.len() > known.len() * 3 || key == known {
-        return false;
-    }
-    let mut kb = known.bytes();
-    for c in key.chars() {
-        let folded = match c {
-            '\u{17F}' => b's',
-            '\u{212A}' => b'k',
-            c if c.is_ascii() => (c as u8).to_ascii_lowercase(),
-            _ => return false,
-        };
-        match kb.next() {
-            Some(b) if b.to_ascii_lowercase() == folded => {}
-            _ => return false,
-        }
-    }
-    kb.next().is_none()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_folding_matches_what_encoding_json_accepts() {
-        assert!(go_fold_eq("MediaType", "mediaType"));
-        assert!(go_fold_eq("MEDIATYPE", "mediaType"));
-        assert!(go_fold_eq("ſize", "size"));
-        assert!(go_fold_eq("\u{212A}ey", "key"));
-        assert!(go_fold_eq("OS.Version", "os.version"));
-        assert!(!go_fold_eq("mediaType", "mediaType"));
-        assert!(!go_fold_eq("mediaTypes", "mediaType"));
-        assert!(!go_fold_eq("media_type", "mediaType"));
-        assert!(!go_fold_eq("sizé", "size"));
-        assert!(!go_fold_eq("", "size"));
-    }
 
     #[test]
     fn large_objects_use_the_set_and_find_every_repeat() {

@@ -1,0 +1,60 @@
+//! Index operations as pure functions: build, add, remove, annotate, convert and resolve.
+//! Each one takes an index and returns the changed index or a precise error; the caller
+//! (the local store, a push, the browser page) decides what to do with it.
+//!
+//! One file per kind of operation, each with its tests: `edit` (create, add, remove, annotate),
+//! `convert` (between OCI and Docker lists), `config` (the platform an image config declares)
+//! and `select` (which entries of a source index to take). Everything is re-exported here, so
+//! the paths stay `ops::X`.
+
+use std::fmt;
+
+mod config;
+mod convert;
+mod edit;
+mod select;
+
+pub use config::platform_from_config;
+pub use convert::{convert, ListFormat, Loss};
+pub use edit::{
+    add_position, annotate_entry, annotate_index, create, find_entry, parse_annotation, remove,
+    EntryEdit, EntryKey, Field, IndexEdit,
+};
+pub use select::{entry_for_platform, select, SelectError, Selected, Selection};
+
+/// Why an operation could not be done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpsError {
+    EntryNotFound(String),
+    AmbiguousEntry { selector: String, count: usize },
+    BadAnnotation(String),
+    NotOciField { field: &'static str },
+    BadConfig(String),
+}
+
+impl fmt::Display for OpsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpsError::EntryNotFound(s) => write!(
+                f,
+                "no entry {s} in the list; `inspect` the list to see its entries"
+            ),
+            OpsError::AmbiguousEntry { selector, count } => {
+                write!(f, "{count} entries match {selector}; give the full digest")
+            }
+            OpsError::BadAnnotation(s) => write!(
+                f,
+                "annotation {s:?} is not KEY=VALUE; write it as key=value with a non-empty key"
+            ),
+            OpsError::NotOciField { field } => write!(
+                f,
+                "a Docker manifest list cannot hold {field}; use --format oci"
+            ),
+            OpsError::BadConfig(m) => {
+                write!(f, "cannot read the platform from the image config: {m}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for OpsError {}
