@@ -112,7 +112,7 @@ fn member_bytes(p: &Publish, d: &Descriptor, src: Option<&Location>) -> CliResul
         Some(Location::Registry(r)) => {
             Ok(remote(p)?.get_manifest(&r.with_digest(d.digest.clone()))?.0)
         }
-        Some(Location::Layout(path, _)) => Layout::open(path)?.read_blob(&d.digest),
+        Some(Location::Layout(path, _)) => Ok(Layout::open(path)?.read_blob(&d.digest)?),
         None => Err(CliError::failed(format!(
             "the manifest of entry {} is neither stored locally nor has a known source",
             d.digest
@@ -369,13 +369,7 @@ fn copy_blob(p: &Publish, dest: &Location, blob: &Descriptor, src: Option<&Locat
                 }
                 Some(Location::Layout(path, _)) => {
                     if !remote.has_blob(to, &blob.digest)? {
-                        let file_path = path
-                            .join("blobs")
-                            .join(blob.digest.algorithm_str())
-                            .join(blob.digest.encoded());
-                        let mut f = std::fs::File::open(&file_path).map_err(|e| {
-                            CliError::failed(format!("{}: {e}", file_path.display()))
-                        })?;
+                        let mut f = Layout::open(path)?.open_blob(&blob.digest)?;
                         remote.upload_blob(to, &blob.digest, blob.size, &mut f, None)?;
                     }
                     Ok(())
@@ -401,13 +395,13 @@ fn copy_blob(p: &Publish, dest: &Location, blob: &Descriptor, src: Option<&Locat
             match src {
                 Some(Location::Layout(from, _)) => {
                     let bytes = Layout::open(from)?.read_blob(&blob.digest)?;
-                    layout.write_blob(&bytes).map(|_| ())
+                    Ok(layout.write_blob(&bytes).map(|_| ())?)
                 }
                 Some(Location::Registry(from)) => layout.write_blob_with(&blob.digest, |out| {
                     remote(p)?.stream_blob(from, &blob.digest, out).map(|_| ())
                 }),
                 None => match (p.local_blob)(&blob.digest) {
-                    Some(b) => layout.write_blob(&b).map(|_| ()),
+                    Some(b) => Ok(layout.write_blob(&b).map(|_| ())?),
                     None => Err(CliError::failed(format!(
                         "blob {} has no known source",
                         blob.digest

@@ -162,7 +162,7 @@ impl Fetcher<'_> {
                 .remote
                 .ok_or_else(|| CliError::failed("no registry client"))?
                 .get_blob(r, digest),
-            (_, Some(l)) => l.read_blob(digest),
+            (_, Some(l)) => Ok(l.read_blob(digest)?),
             _ => unreachable!("a layout location always has its layout open"),
         }
     }

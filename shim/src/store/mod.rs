@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use manifold_engine::model::{Annotations, Descriptor, Document, ImageIndex};
 use manifold_engine::{media_type, serialize, Digest};
 
-/// `org.opencontainers.image.ref.name` holds the list's full reference, as image-layout defines it.
-pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+// `org.opencontainers.image.ref.name` holds the list's full reference, as image-layout defines it.
+use manifold_engine::layout::REF_NAME;
 /// Where each entry came from (a JSON array aligned with the list's entries), so push knows
 /// which repository to mount or copy from and docker-style commands can name entries by reference.
 pub const SOURCES: &str = "dev.manifold.sources";
@@ -370,10 +370,9 @@ fn recorded_name(dir: &Path) -> Option<String> {
         .cloned()
 }
 
+/// A blob's file in the list folder `dir`: the engine's layout path (a list is a layout).
 fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
-    dir.join("blobs")
-        .join(digest.algorithm_str())
-        .join(digest.encoded())
+    dir.join(manifold_engine::layout::blob_path(digest))
 }
 
 /// Deletes the `.tmp-*` files directly in `dir` (what `write_atomic` leaves when killed).
