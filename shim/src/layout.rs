@@ -44,7 +44,7 @@ pub enum LayoutError {
         digest: Digest,
         error: std::io::Error,
     },
-    /// A blob's bytes do not match its name.
+    /// A blob's bytes do not match its name, or its file cannot be opened.
     Damaged { path: PathBuf, message: String },
     /// A streamed blob did not have the digest it was written as.
     DigestMismatch { expected: Digest, got: Digest },
@@ -231,9 +231,12 @@ impl Layout {
     }
 
     /// A blob opened for streaming (an upload reads it in chunks, never whole).
-    pub fn open_blob(&self, digest: &Digest) -> CliResult<fs::File> {
+    pub fn open_blob(&self, digest: &Digest) -> LayoutResult<fs::File> {
         let path = self.blob_path(digest);
-        fs::File::open(&path).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))
+        fs::File::open(&path).map_err(|e| LayoutError::Damaged {
+            message: e.to_string(),
+            path,
+        })
     }
 
     /// Stores `bytes` under their sha256 (no-op when present).

@@ -1,6 +1,8 @@
 //! Where images come from: a registry or an OCI layout folder. Commands resolve each IMAGE
 //! argument to entries (descriptor + the blobs the local store keeps) through here; which
-//! children of an index to take is the engine's decision (`ops::select`).
+//! children of an index to take is the engine's decision (`ops::select`). Both kinds are read
+//! through one [`Content`] interface, which publishing uses too, so neither asks which kind a
+//! location is once it is opened.
 
 use manifold_engine::model::{AnyDocument, Descriptor};
 use manifold_engine::ops::{self, Selected, Selection};
@@ -246,51 +248,37 @@ pub fn open<'a>(
     })
 }
 
-struct Fetcher<'a> {
-    content: Box<dyn Content + 'a>,
-}
-
-impl Fetcher<'_> {
-    fn manifest(&self, digest: Option<&Digest>) -> CliResult<(Vec<u8>, Option<String>)> {
-        self.content.manifest(digest)
+/// An image manifest as an entry: platform from its config, as docker reads it.
+fn image_entry(
+    content: &dyn Content,
+    raw: Vec<u8>,
+    doc: &AnyDocument,
+    index_desc: Option<&Descriptor>,
+    source: String,
+) -> CliResult<NewEntry> {
+    let AnyDocument::Manifest(m) = doc else {
+        unreachable!("called for manifests")
+    };
+    let mut descriptor = Descriptor::new(doc.media_type(), m.digest.clone(), raw.len() as u64);
+    let mut blobs = vec![(m.digest.clone(), raw)];
+    if let Some(desc) = index_desc {
+        // A child of an index: the index's descriptor (platform, annotations) is the truth.
+        descriptor = desc.clone();
     }
-
-    fn blob(&self, digest: &Digest) -> CliResult<Vec<u8>> {
-        self.content.blob(digest)
-    }
-
-    /// An image manifest as an entry: platform from its config, as docker reads it.
-    fn image_entry(
-        &self,
-        raw: Vec<u8>,
-        doc: &AnyDocument,
-        index_desc: Option<&Descriptor>,
-        source: String,
-    ) -> CliResult<NewEntry> {
-        let AnyDocument::Manifest(m) = doc else {
-            unreachable!("called for manifests")
-        };
-        let mut descriptor = Descriptor::new(doc.media_type(), m.digest.clone(), raw.len() as u64);
-        let mut blobs = vec![(m.digest.clone(), raw)];
-        if let Some(desc) = index_desc {
-            // A child of an index: the index's descriptor (platform, annotations) is the truth.
-            descriptor = desc.clone();
+    if media_type::is_config(&m.value.config.media_type) {
+        let config = content.blob(&m.value.config.digest)?;
+        if descriptor.platform.is_none() {
+            let p = ops::platform_from_config(&config)
+                .map_err(|e| CliError::failed(format!("{source}: {e}")))?;
+            descriptor.platform = Some(p);
         }
-        if media_type::is_config(&m.value.config.media_type) {
-            let config = self.blob(&m.value.config.digest)?;
-            if descriptor.platform.is_none() {
-                let p = ops::platform_from_config(&config)
-                    .map_err(|e| CliError::failed(format!("{source}: {e}")))?;
-                descriptor.platform = Some(p);
-            }
-            blobs.push((m.value.config.digest.clone(), config));
-        }
-        Ok(NewEntry {
-            descriptor,
-            source,
-            blobs,
-        })
+        blobs.push((m.value.config.digest.clone(), config));
     }
+    Ok(NewEntry {
+        descriptor,
+        source,
+        blobs,
+    })
 }
 
 /// Resolves one IMAGE argument to the entries to add.
@@ -299,15 +287,15 @@ pub fn resolve(
     remote: Option<&dyn Remote>,
     selection: &Selection,
 ) -> CliResult<Vec<NewEntry>> {
-    let f = Fetcher {
-        content: open(location, remote)?,
-    };
-    let (raw, content_type) = f.manifest(None)?;
+    let content = open(location, remote)?;
+    let (raw, content_type) = content.manifest(None)?;
     let shown = location.display();
     let doc = AnyDocument::parse(raw.clone(), content_type.as_deref())
         .map_err(|e| CliError::failed(format!("{shown}: {e}")))?;
     match &doc {
-        AnyDocument::Manifest(_) => Ok(vec![f.image_entry(raw, &doc, None, shown)?]),
+        AnyDocument::Manifest(_) => {
+            Ok(vec![image_entry(content.as_ref(), raw, &doc, None, shown)?])
+        }
         AnyDocument::Index(index) => {
             match ops::select(&shown, &index.value, selection).map_err(|e| CliError::failed(e.0))? {
                 Selected::Itself => {
@@ -323,7 +311,7 @@ pub fn resolve(
                     .into_iter()
                     .map(|i| {
                         let child = &index.value.manifests[i];
-                        let (child_raw, ct) = f.manifest(Some(&child.digest))?;
+                        let (child_raw, ct) = content.manifest(Some(&child.digest))?;
                         let source = location.child(&child.digest);
                         let child_doc = AnyDocument::parse(
                             child_raw.clone(),
@@ -331,9 +319,13 @@ pub fn resolve(
                         )
                         .map_err(|e| CliError::failed(format!("{source}: {e}")))?;
                         match child_doc {
-                            AnyDocument::Manifest(_) => {
-                                f.image_entry(child_raw, &child_doc, Some(child), source)
-                            }
+                            AnyDocument::Manifest(_) => image_entry(
+                                content.as_ref(),
+                                child_raw,
+                                &child_doc,
+                                Some(child),
+                                source,
+                            ),
                             AnyDocument::Index(_) => Ok(NewEntry {
                                 descriptor: child.clone(),
                                 source,

@@ -93,3 +93,103 @@ impl Target for RegistryTarget<'_> {
         Ok(digest)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::source::RegistryContent;
+
+    /// A registry that refuses mounts (202 with a session) and records what it is asked.
+    #[derive(Default)]
+    struct Refusing {
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl Refusing {
+        fn log(&self, s: String) {
+            self.calls.lock().unwrap().push(s);
+        }
+    }
+
+    impl Remote for Refusing {
+        fn get_manifest(&self, _: &Reference) -> CliResult<(Vec<u8>, Option<String>)> {
+            unreachable!()
+        }
+        fn get_blob(&self, _: &Reference, _: &Digest) -> CliResult<Vec<u8>> {
+            unreachable!()
+        }
+        fn has_blob(&self, _: &Reference, _: &Digest) -> CliResult<bool> {
+            Ok(false)
+        }
+        fn mount_blob(&self, to: &Reference, _: &Digest, from: &str) -> CliResult<Option<String>> {
+            self.log(format!("mount {} from {from}", to.path()));
+            Ok(Some("http://r/upload/1".into()))
+        }
+        fn upload_blob(
+            &self,
+            _: &Reference,
+            _: &Digest,
+            _: u64,
+            _: &mut dyn std::io::Read,
+            session: Option<String>,
+        ) -> CliResult<()> {
+            self.log(format!("upload {session:?}"));
+            Ok(())
+        }
+        fn copy_blob(
+            &self,
+            from: &Reference,
+            to: &Reference,
+            _: &Digest,
+            _: u64,
+            session: Option<String>,
+        ) -> CliResult<()> {
+            self.log(format!("copy {} -> {} {session:?}", from.path(), to.path()));
+            Ok(())
+        }
+        fn stream_blob(
+            &self,
+            _: &Reference,
+            _: &Digest,
+            _: &mut dyn std::io::Write,
+        ) -> CliResult<u64> {
+            unreachable!()
+        }
+        fn put_manifest(&self, _: &Reference, _: &str, bytes: &[u8], _: &str) -> CliResult<Digest> {
+            Ok(Digest::sha256(bytes))
+        }
+    }
+
+    #[test]
+    fn a_refused_mount_continues_in_the_session_it_opened() {
+        let remote = Refusing::default();
+        let to = Reference::parse_docker("r.example/dst/app:v1").unwrap();
+        let target = RegistryTarget {
+            remote: &remote,
+            to,
+        };
+        let from = RegistryContent {
+            remote: &remote,
+            reference: Reference::parse_docker("r.example/src/a:v1").unwrap(),
+        };
+        let d = Digest::sha256(b"blob");
+        target.mount_blob(&d, 4, "src/a", &from).unwrap();
+        assert_eq!(
+            *remote.calls.lock().unwrap(),
+            vec![
+                "mount dst/app from src/a".to_string(),
+                "copy src/a -> dst/app Some(\"http://r/upload/1\")".to_string(),
+            ]
+        );
+        let line = target.put_manifest(&d, "x", b"m").unwrap().unwrap();
+        assert_eq!(
+            line,
+            format!(
+                "Pushed ref r.example/dst/app@{d} with digest: {}",
+                Digest::sha256(b"m")
+            )
+        );
+    }
+}
