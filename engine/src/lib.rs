@@ -12,6 +12,7 @@ pub mod digest;
 #[cfg(feature = "oci-spec")]
 pub mod interop;
 pub mod json;
+pub mod layout;
 pub mod media_type;
 pub mod model;
 pub mod ops;

@@ -31,6 +31,41 @@ pub fn docker_list_media_type(entries: &[Descriptor]) -> &'static str {
     }
 }
 
+/// podman's media type rule for a list it saves: the chosen one, else a Docker list when it is
+/// empty and an OCI index otherwise. It decides the pushed bytes (and so the digest) of the
+/// podman and pack personalities, and what their `inspect` prints.
+pub fn podman_media_type(index: &ImageIndex) -> &str {
+    match index.media_type.as_deref() {
+        Some(mt) => mt,
+        None if index.manifests.is_empty() => media_type::DOCKER_LIST,
+        None => media_type::OCI_INDEX,
+    }
+}
+
+/// docker's store file name of a reference (`:` → `-`, `/` → `_`), the key it sorts a list's
+/// entries by.
+pub fn docker_file_name(reference: &str) -> String {
+    reference.replace(':', "-").replace('/', "_")
+}
+
+/// Entry positions in docker's order. docker keeps a list's entries as files named after each
+/// entry's source reference and reads them back sorted, so that is the order it pushes and
+/// prints them in, which the pushed bytes (and digest) depend on. `sources[i]` is where entry
+/// `i` was added from; an entry without one sorts last, by digest.
+pub fn docker_order(index: &ImageIndex, sources: &[Option<&str>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..index.manifests.len()).collect();
+    let key = |i: usize| {
+        sources
+            .get(i)
+            .copied()
+            .flatten()
+            .map(docker_file_name)
+            .unwrap_or_else(|| format!("~{}", index.manifests[i].digest))
+    };
+    order.sort_by_key(|&i| key(i));
+    order
+}
+
 /// distribution's `ManifestList`, in Go's field order, with the index fields docker's type
 /// lacks after `manifests`. The entry type is the writer's: docker's pushed form here, podman's
 /// inspect form in the CLI.
@@ -260,6 +295,23 @@ mod tests {
             docker_list_media_type(&index.manifests),
             media_type::OCI_INDEX
         );
+    }
+
+    #[test]
+    fn docker_orders_by_escaped_source_and_podman_picks_oci() {
+        let mut index = ImageIndex::new(media_type::OCI_INDEX);
+        index.media_type = None;
+        assert_eq!(podman_media_type(&index), media_type::DOCKER_LIST);
+        for b in [b"a", b"b", b"c"] {
+            index
+                .manifests
+                .push(Descriptor::of(media_type::OCI_MANIFEST, b));
+        }
+        assert_eq!(podman_media_type(&index), media_type::OCI_INDEX);
+        // "r/x:2" escapes to "r_x-2", which sorts after "r_x-1"; no source sorts last.
+        let order = docker_order(&index, &[Some("r/x:2"), None, Some("r/x:1")]);
+        assert_eq!(order, vec![2, 0, 1]);
+        assert_eq!(docker_file_name("a.io/b:c"), "a.io_b-c");
     }
 
     #[test]

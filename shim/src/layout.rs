@@ -1,38 +1,114 @@
 //! OCI image layout folders as sources and destinations (`oci:PATH[:TAG]`, skopeo's spelling):
-//! an image or index is found by its `org.opencontainers.image.ref.name` in `index.json`, blobs
-//! are read verified and written atomically.
+//! the file work only. What a spec means, which descriptor a tag names, how an index is
+//! retagged and where a blob lives are the engine's rules (`manifold_engine::layout`); here
+//! folders are opened and locked, blobs read verified, and every write made atomic.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use manifold_engine::model::{Annotations, Descriptor, Document, ImageIndex};
+use manifold_engine::layout as rules;
+use manifold_engine::model::{Descriptor, Document, ImageIndex};
 use manifold_engine::{media_type, serialize, Digest};
 
 use crate::error::{CliError, CliResult};
-use crate::store::write_atomic;
-
-pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+use crate::store::{write_atomic, StoreError};
 
 /// `oci:PATH[:TAG]` split into the folder and the tag (none when absent). `oci:PATH@DIGEST`
 /// (how entries taken from a layout's index record their source) gives the folder alone.
 pub fn parse_spec(spec: &str) -> Option<(PathBuf, Option<String>)> {
-    let rest = spec.strip_prefix("oci:")?;
-    if rest.is_empty() {
-        return None;
-    }
-    if let Some((path, digest)) = rest.rsplit_once('@') {
-        if manifold_engine::Digest::parse(digest).is_ok() && !path.is_empty() {
-            return Some((PathBuf::from(path), None));
+    rules::parse_spec(spec).map(|s| (PathBuf::from(s.path), s.tag))
+}
+
+/// Why a layout could not be used. Each text names the file or folder, and where there is
+/// one, what to do next; commands show them as they are (exit 1).
+#[derive(Debug)]
+pub enum LayoutError {
+    /// The folder lacks `oci-layout` or `index.json`.
+    NotALayout(PathBuf),
+    /// A file operation (`create`, `open`, `lock`, `read`, `write`) failed on `path`.
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// `index.json` does not parse as an index.
+    InvalidIndex { path: PathBuf, message: String },
+    /// A tag names nothing, or no tag was given and the choice is not obvious.
+    Resolve {
+        dir: PathBuf,
+        error: rules::ResolveError,
+    },
+    /// A blob the layout should hold is not there.
+    BlobMissing {
+        dir: PathBuf,
+        digest: Digest,
+        error: std::io::Error,
+    },
+    /// A blob's bytes do not match its name, or its file cannot be opened.
+    Damaged { path: PathBuf, message: String },
+    /// A streamed blob did not have the digest it was written as.
+    DigestMismatch { expected: Digest, got: Digest },
+    /// An atomic write failed (the store's wording).
+    Write(StoreError),
+}
+
+impl std::fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LayoutError::NotALayout(dir) => write!(
+                f,
+                "{}: not an OCI image layout (no oci-layout or index.json file); give a folder made by an OCI tool, or push to it to create one",
+                dir.display()
+            ),
+            LayoutError::Io {
+                action,
+                path,
+                error,
+            } => write!(f, "cannot {action} {}: {error}", path.display()),
+            LayoutError::InvalidIndex { path, message } => {
+                write!(f, "{}: not a valid index: {message}", path.display())
+            }
+            LayoutError::Resolve { dir, error } => {
+                f.write_str(&error.describe(&dir.display().to_string()))
+            }
+            LayoutError::BlobMissing { dir, digest, error } => {
+                write!(f, "{}: blob {digest} missing: {error}", dir.display())
+            }
+            LayoutError::Damaged { path, message } => write!(f, "{}: {message}", path.display()),
+            LayoutError::DigestMismatch { expected, got } => {
+                write!(f, "blob digest mismatch: expected {expected}, got {got}")
+            }
+            LayoutError::Write(e) => f.write_str(&e.0),
         }
-    }
-    match rest.rsplit_once(':') {
-        Some((path, tag)) if !tag.is_empty() && !tag.contains('/') && !path.is_empty() => {
-            Some((PathBuf::from(path), Some(tag.to_string())))
-        }
-        _ => Some((PathBuf::from(rest), None)),
     }
 }
 
+impl std::error::Error for LayoutError {}
+
+impl From<LayoutError> for CliError {
+    fn from(e: LayoutError) -> CliError {
+        CliError::failed(e.to_string())
+    }
+}
+
+impl From<StoreError> for LayoutError {
+    fn from(e: StoreError) -> LayoutError {
+        LayoutError::Write(e)
+    }
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LayoutError + 'a {
+    move |error| LayoutError::Io {
+        action,
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// The result of a layout operation.
+pub type LayoutResult<T = ()> = Result<T, LayoutError>;
+
+/// An open layout folder.
 pub struct Layout {
     dir: PathBuf,
 }
@@ -44,12 +120,9 @@ pub struct LayoutLock {
 
 impl Layout {
     /// An existing layout; the error says what is missing.
-    pub fn open(dir: &Path) -> CliResult<Layout> {
+    pub fn open(dir: &Path) -> LayoutResult<Layout> {
         if !dir.join("oci-layout").is_file() || !dir.join("index.json").is_file() {
-            return Err(CliError::failed(format!(
-                "{}: not an OCI image layout (no oci-layout or index.json file); give a folder made by an OCI tool, or push to it to create one",
-                dir.display()
-            )));
+            return Err(LayoutError::NotALayout(dir.to_path_buf()));
         }
         Ok(Layout {
             dir: dir.to_path_buf(),
@@ -59,7 +132,7 @@ impl Layout {
     /// Opens the layout, creating an empty one when the folder does not exist or is empty. A
     /// folder holding only what an interrupted creation leaves (`blobs/`, `oci-layout`, temp
     /// files, but no `index.json`, which is written last) is completed.
-    pub fn open_or_create(dir: &Path) -> CliResult<Layout> {
+    pub fn open_or_create(dir: &Path) -> LayoutResult<Layout> {
         let unfinished = !dir.join("index.json").exists()
             && fs::read_dir(dir).map_or(true, |d| {
                 d.flatten().all(|e| {
@@ -68,8 +141,7 @@ impl Layout {
                 })
             });
         if unfinished {
-            fs::create_dir_all(dir.join("blobs/sha256"))
-                .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+            fs::create_dir_all(dir.join("blobs/sha256")).map_err(io("create", dir))?;
             write_atomic(
                 &dir.join("oci-layout"),
                 br#"{"imageLayoutVersion":"1.0.0"}"#,
@@ -87,13 +159,10 @@ impl Layout {
     ///
     /// The folder is made if missing and locked before it is looked at, so two runs that
     /// create one layout cannot both write its first, empty index.json.
-    pub fn lock_or_create(dir: &Path) -> CliResult<(Layout, LayoutLock)> {
-        fs::create_dir_all(dir)
-            .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
-        let file = fs::File::open(dir)
-            .map_err(|e| CliError::failed(format!("cannot open {}: {e}", dir.display())))?;
-        file.lock()
-            .map_err(|e| CliError::failed(format!("cannot lock {}: {e}", dir.display())))?;
+    pub fn lock_or_create(dir: &Path) -> LayoutResult<(Layout, LayoutLock)> {
+        fs::create_dir_all(dir).map_err(io("create", dir))?;
+        let file = fs::File::open(dir).map_err(io("open", dir))?;
+        file.lock().map_err(io("lock", dir))?;
         let clean = |dir: &Path| {
             if let Ok(rd) = fs::read_dir(dir) {
                 for e in rd.flatten() {
@@ -115,67 +184,31 @@ impl Layout {
         Ok((layout, LayoutLock { _file: file }))
     }
 
-    pub fn index(&self) -> CliResult<ImageIndex> {
+    pub fn index(&self) -> LayoutResult<ImageIndex> {
         let path = self.dir.join("index.json");
-        let bytes = fs::read(&path)
-            .map_err(|e| CliError::failed(format!("cannot read {}: {e}", path.display())))?;
-        let doc: Document<ImageIndex> = Document::parse(bytes)
-            .map_err(|e| CliError::failed(format!("{}: not a valid index: {e}", path.display())))?;
+        let bytes = fs::read(&path).map_err(io("read", &path))?;
+        let doc: Document<ImageIndex> =
+            Document::parse(bytes).map_err(|e| LayoutError::InvalidIndex {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
         Ok(doc.value)
     }
 
     /// The descriptor `tag` names; without a tag, the only entry (or the one tagged `latest`).
-    pub fn resolve(&self, tag: Option<&str>) -> CliResult<Descriptor> {
+    pub fn resolve(&self, tag: Option<&str>) -> LayoutResult<Descriptor> {
         let index = self.index()?;
-        let named = |t: &str| {
-            index.manifests.iter().find(|d| {
-                d.annotations
-                    .as_ref()
-                    .and_then(|a| a.get(REF_NAME))
-                    .map(String::as_str)
-                    == Some(t)
+        rules::resolve(&index, tag)
+            .cloned()
+            .map_err(|error| LayoutError::Resolve {
+                dir: self.dir.clone(),
+                error,
             })
-        };
-        let tags = || {
-            let t: Vec<&str> = index
-                .manifests
-                .iter()
-                .filter_map(|d| d.annotations.as_ref()?.get(REF_NAME).map(String::as_str))
-                .collect();
-            if t.is_empty() {
-                "it has no tagged entries".to_string()
-            } else {
-                format!("its tags are: {}", t.join(", "))
-            }
-        };
-        match tag {
-            Some(t) => named(t).cloned().ok_or_else(|| {
-                CliError::failed(format!(
-                    "{}: no image tagged {t:?}; {}",
-                    self.dir.display(),
-                    tags()
-                ))
-            }),
-            None => match index.manifests.as_slice() {
-                [only] => Ok(only.clone()),
-                _ => named("latest").cloned().ok_or_else(|| {
-                    CliError::failed(format!(
-                        "{}: holds {} images; name one as oci:{}:TAG ({})",
-                        self.dir.display(),
-                        index.manifests.len(),
-                        self.dir.display(),
-                        tags()
-                    ))
-                }),
-            },
-        }
     }
 
-    fn blob_path(&self, digest: &Digest) -> PathBuf {
-        self.dir
-            .join("blobs")
-            .join(digest.algorithm_str())
-            .join(digest.encoded())
+    /// The file of a blob, whether or not it exists.
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.dir.join(rules::blob_path(digest))
     }
 
     pub fn has_blob(&self, digest: &Digest) -> bool {
@@ -183,22 +216,31 @@ impl Layout {
     }
 
     /// A blob's bytes, verified against its digest.
-    pub fn read_blob(&self, digest: &Digest) -> CliResult<Vec<u8>> {
+    pub fn read_blob(&self, digest: &Digest) -> LayoutResult<Vec<u8>> {
         let path = self.blob_path(digest);
-        let bytes = fs::read(&path).map_err(|e| {
-            CliError::failed(format!(
-                "{}: blob {digest} missing: {e}",
-                self.dir.display()
-            ))
+        let bytes = fs::read(&path).map_err(|error| LayoutError::BlobMissing {
+            dir: self.dir.clone(),
+            digest: digest.clone(),
+            error,
         })?;
-        digest
-            .verify(&bytes)
-            .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+        digest.verify(&bytes).map_err(|e| LayoutError::Damaged {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         Ok(bytes)
     }
 
+    /// A blob opened for streaming (an upload reads it in chunks, never whole).
+    pub fn open_blob(&self, digest: &Digest) -> LayoutResult<fs::File> {
+        let path = self.blob_path(digest);
+        fs::File::open(&path).map_err(|e| LayoutError::Damaged {
+            message: e.to_string(),
+            path,
+        })
+    }
+
     /// Stores `bytes` under their sha256 (no-op when present).
-    pub fn write_blob(&self, bytes: &[u8]) -> CliResult<Digest> {
+    pub fn write_blob(&self, bytes: &[u8]) -> LayoutResult<Digest> {
         let digest = Digest::sha256(bytes);
         let path = self.blob_path(&digest);
         if !path.is_file() {
@@ -219,12 +261,10 @@ impl Layout {
             return Ok(());
         }
         let dir = path.parent().expect("blob paths have a parent");
-        fs::create_dir_all(dir)
-            .map_err(|e| CliError::failed(format!("cannot create {}: {e}", dir.display())))?;
+        fs::create_dir_all(dir).map_err(io("create", dir))?;
         let tmp = dir.join(format!(".tmp-{}", crate::store::unique()));
         let result = (|| {
-            let file = fs::File::create(&tmp)
-                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+            let file = fs::File::create(&tmp).map_err(io("write", &tmp))?;
             let mut w = HashingWriter {
                 inner: std::io::BufWriter::new(file),
                 hasher: manifold_engine::digest::Hasher::new(&digest.algorithm()),
@@ -233,19 +273,20 @@ impl Layout {
             let file = w
                 .inner
                 .into_inner()
-                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
-            file.sync_all()
-                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", tmp.display())))?;
+                .map_err(|e| io("write", &tmp)(e.into_error()))?;
+            file.sync_all().map_err(io("write", &tmp))?;
             if let Some(h) = w.hasher {
                 let got = h.finish();
                 if &got != digest {
-                    return Err(CliError::failed(format!(
-                        "blob digest mismatch: expected {digest}, got {got}"
-                    )));
+                    return Err(LayoutError::DigestMismatch {
+                        expected: digest.clone(),
+                        got,
+                    }
+                    .into());
                 }
             }
-            fs::rename(&tmp, &path)
-                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))
+            fs::rename(&tmp, &path).map_err(io("write", &path))?;
+            Ok(())
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -254,26 +295,15 @@ impl Layout {
     }
 
     /// Points `tag` at `desc` in index.json (replacing what the tag named before).
-    pub fn tag(&self, desc: &Descriptor, tag: &str) -> CliResult<()> {
+    pub fn tag(&self, desc: &Descriptor, tag: &str) -> LayoutResult<()> {
         let mut index = self.index()?;
-        index.manifests.retain(|d| {
-            d.annotations
-                .as_ref()
-                .and_then(|a| a.get(REF_NAME))
-                .map(String::as_str)
-                != Some(tag)
-        });
-        let mut d = desc.clone();
-        d.platform = None;
-        let mut a = Annotations::new();
-        a.insert(REF_NAME.to_string(), tag.to_string());
-        d.annotations = Some(a);
-        index.manifests.push(d);
-        write_atomic(&self.dir.join("index.json"), &serialize::oci_bytes(&index))
-            .map_err(|e| CliError::failed(e.0))
+        rules::retag(&mut index, desc, tag);
+        write_atomic(&self.dir.join("index.json"), &serialize::oci_bytes(&index))?;
+        Ok(())
     }
 }
 
+/// Hashes what passes through, so a streamed blob is checked without reading it back.
 struct HashingWriter<W: std::io::Write> {
     inner: W,
     hasher: Option<manifold_engine::digest::Hasher>,
@@ -326,7 +356,7 @@ mod tests {
         assert!(l
             .resolve(Some("v2"))
             .unwrap_err()
-            .message
+            .to_string()
             .contains("its tags are: v1"));
         assert_eq!(l.read_blob(&digest).unwrap(), body);
         let _ = fs::remove_dir_all(&dir);

@@ -1,6 +1,8 @@
 //! Where images come from: a registry or an OCI layout folder. Commands resolve each IMAGE
 //! argument to entries (descriptor + the blobs the local store keeps) through here; which
-//! children of an index to take is the engine's decision (`ops::select`).
+//! children of an index to take is the engine's decision (`ops::select`). Both kinds are read
+//! through one [`Content`] interface, which publishing uses too, so neither asks which kind a
+//! location is once it is opened.
 
 use manifold_engine::model::{AnyDocument, Descriptor};
 use manifold_engine::ops::{self, Selected, Selection};
@@ -36,13 +38,15 @@ pub trait Remote: Sync {
         data: &mut dyn std::io::Read,
         session: Option<String>,
     ) -> CliResult<()>;
-    /// Streams a blob from one repository (any registry) into another, verified.
+    /// Streams a blob from one repository (any registry) into another, verified, into
+    /// `session` when a mount that answered 202 opened one (so that session is not left open).
     fn copy_blob(
         &self,
         from: &Reference,
         to: &Reference,
         digest: &Digest,
         size: u64,
+        session: Option<String>,
     ) -> CliResult<()>;
     /// Streams a blob into a writer, verified; returns its size.
     fn stream_blob(
@@ -127,78 +131,154 @@ pub struct NewEntry {
     pub blobs: Vec<(Digest, Vec<u8>)>,
 }
 
-struct Fetcher<'a> {
-    location: &'a Location,
-    remote: Option<&'a dyn Remote>,
-    layout: Option<Layout>,
+/// Where content is read from: a registry repository or a layout folder behind one
+/// interface, so neither resolving IMAGE arguments nor publishing asks which kind it is.
+pub trait Content: Sync {
+    /// The manifest or index the location names (`None`: its own tag), with its Content-Type
+    /// when the location knows one.
+    fn manifest(&self, digest: Option<&Digest>) -> CliResult<(Vec<u8>, Option<String>)>;
+    /// A small blob (a config), verified.
+    fn blob(&self, digest: &Digest) -> CliResult<Vec<u8>>;
+    /// Streams a blob into `out`, verified.
+    fn stream_blob(&self, digest: &Digest, out: &mut dyn std::io::Write) -> CliResult<()>;
+    /// Sends a blob to a registry repository: streamed, into `session` when a mount opened one.
+    /// A registry source copies through the client (source and target may be one registry
+    /// that needs its own credentials for each); a layout uploads its file.
+    fn upload_blob_to(
+        &self,
+        remote: &dyn Remote,
+        to: &Reference,
+        digest: &Digest,
+        size: u64,
+        session: Option<String>,
+    ) -> CliResult<()>;
 }
 
-impl Fetcher<'_> {
+/// A registry repository as a [`Content`]; `reference` also names its own manifest.
+pub struct RegistryContent<'a> {
+    pub remote: &'a dyn Remote,
+    pub reference: Reference,
+}
+
+impl Content for RegistryContent<'_> {
     fn manifest(&self, digest: Option<&Digest>) -> CliResult<(Vec<u8>, Option<String>)> {
-        match (self.location, &self.layout) {
-            (Location::Registry(r), _) => {
-                let r = match digest {
-                    Some(d) => r.with_digest(d.clone()),
-                    None => r.clone(),
-                };
-                self.remote
-                    .ok_or_else(|| CliError::failed("no registry client"))?
-                    .get_manifest(&r)
-            }
-            (Location::Layout(_, tag), Some(l)) => {
-                let d = match digest {
-                    Some(d) => d.clone(),
-                    None => l.resolve(tag.as_deref())?.digest,
-                };
-                Ok((l.read_blob(&d)?, None))
-            }
-            _ => unreachable!("a layout location always has its layout open"),
+        match digest {
+            Some(d) => self
+                .remote
+                .get_manifest(&self.reference.with_digest(d.clone())),
+            None => self.remote.get_manifest(&self.reference),
         }
     }
 
     fn blob(&self, digest: &Digest) -> CliResult<Vec<u8>> {
-        match (self.location, &self.layout) {
-            (Location::Registry(r), _) => self
-                .remote
-                .ok_or_else(|| CliError::failed("no registry client"))?
-                .get_blob(r, digest),
-            (_, Some(l)) => l.read_blob(digest),
-            _ => unreachable!("a layout location always has its layout open"),
-        }
+        self.remote.get_blob(&self.reference, digest)
     }
 
-    /// An image manifest as an entry: platform from its config, as docker reads it.
-    fn image_entry(
-        &self,
-        raw: Vec<u8>,
-        doc: &AnyDocument,
-        index_desc: Option<&Descriptor>,
-        source: String,
-    ) -> CliResult<NewEntry> {
-        let AnyDocument::Manifest(m) = doc else {
-            unreachable!("called for manifests")
-        };
-        let mut descriptor = Descriptor::new(doc.media_type(), m.digest.clone(), raw.len() as u64);
-        let mut blobs = vec![(m.digest.clone(), raw)];
-        if let Some(desc) = index_desc {
-            // A child of an index: the index's descriptor (platform, annotations) is the truth.
-            descriptor = desc.clone();
-        }
-        if media_type::is_config(&m.value.config.media_type) {
-            let config = self.blob(&m.value.config.digest)?;
-            if descriptor.platform.is_none() {
-                let p = ops::platform_from_config(&config)
-                    .map_err(|e| CliError::failed(format!("{source}: {e}")))?;
-                descriptor.platform = Some(p);
-            }
-            blobs.push((m.value.config.digest.clone(), config));
-        }
-        Ok(NewEntry {
-            descriptor,
-            source,
-            blobs,
-        })
+    fn stream_blob(&self, digest: &Digest, out: &mut dyn std::io::Write) -> CliResult<()> {
+        self.remote
+            .stream_blob(&self.reference, digest, out)
+            .map(|_| ())
     }
+
+    fn upload_blob_to(
+        &self,
+        remote: &dyn Remote,
+        to: &Reference,
+        digest: &Digest,
+        size: u64,
+        session: Option<String>,
+    ) -> CliResult<()> {
+        remote.copy_blob(&self.reference, to, digest, size, session)
+    }
+}
+
+/// A layout folder as a [`Content`]; `tag` names its own manifest (see `Layout::resolve`).
+pub struct LayoutContent {
+    pub layout: Layout,
+    pub tag: Option<String>,
+}
+
+impl Content for LayoutContent {
+    fn manifest(&self, digest: Option<&Digest>) -> CliResult<(Vec<u8>, Option<String>)> {
+        let d = match digest {
+            Some(d) => d.clone(),
+            None => self.layout.resolve(self.tag.as_deref())?.digest,
+        };
+        Ok((self.layout.read_blob(&d)?, None))
+    }
+
+    fn blob(&self, digest: &Digest) -> CliResult<Vec<u8>> {
+        Ok(self.layout.read_blob(digest)?)
+    }
+
+    fn stream_blob(&self, digest: &Digest, out: &mut dyn std::io::Write) -> CliResult<()> {
+        let bytes = self.layout.read_blob(digest)?;
+        out.write_all(&bytes)
+            .map_err(|e| CliError::failed(format!("blob {digest}: {e}")))
+    }
+
+    fn upload_blob_to(
+        &self,
+        remote: &dyn Remote,
+        to: &Reference,
+        digest: &Digest,
+        size: u64,
+        session: Option<String>,
+    ) -> CliResult<()> {
+        let mut f = self.layout.open_blob(digest)?;
+        remote.upload_blob(to, digest, size, &mut f, session)
+    }
+}
+
+/// The content behind a location: the registry repository through `remote`, or the layout
+/// folder (opened, so a missing or broken one is reported here).
+pub fn open<'a>(
+    location: &Location,
+    remote: Option<&'a dyn Remote>,
+) -> CliResult<Box<dyn Content + 'a>> {
+    Ok(match location {
+        Location::Registry(r) => Box::new(RegistryContent {
+            remote: remote.ok_or_else(|| CliError::failed("no registry client"))?,
+            reference: r.clone(),
+        }),
+        Location::Layout(p, tag) => Box::new(LayoutContent {
+            layout: Layout::open(p)?,
+            tag: tag.clone(),
+        }),
+    })
+}
+
+/// An image manifest as an entry: platform from its config, as docker reads it.
+fn image_entry(
+    content: &dyn Content,
+    raw: Vec<u8>,
+    doc: &AnyDocument,
+    index_desc: Option<&Descriptor>,
+    source: String,
+) -> CliResult<NewEntry> {
+    let AnyDocument::Manifest(m) = doc else {
+        unreachable!("called for manifests")
+    };
+    let mut descriptor = Descriptor::new(doc.media_type(), m.digest.clone(), raw.len() as u64);
+    let mut blobs = vec![(m.digest.clone(), raw)];
+    if let Some(desc) = index_desc {
+        // A child of an index: the index's descriptor (platform, annotations) is the truth.
+        descriptor = desc.clone();
+    }
+    if media_type::is_config(&m.value.config.media_type) {
+        let config = content.blob(&m.value.config.digest)?;
+        if descriptor.platform.is_none() {
+            let p = ops::platform_from_config(&config)
+                .map_err(|e| CliError::failed(format!("{source}: {e}")))?;
+            descriptor.platform = Some(p);
+        }
+        blobs.push((m.value.config.digest.clone(), config));
+    }
+    Ok(NewEntry {
+        descriptor,
+        source,
+        blobs,
+    })
 }
 
 /// Resolves one IMAGE argument to the entries to add.
@@ -207,21 +287,15 @@ pub fn resolve(
     remote: Option<&dyn Remote>,
     selection: &Selection,
 ) -> CliResult<Vec<NewEntry>> {
-    let layout = match location {
-        Location::Layout(p, _) => Some(Layout::open(p)?),
-        Location::Registry(_) => None,
-    };
-    let f = Fetcher {
-        location,
-        remote,
-        layout,
-    };
-    let (raw, content_type) = f.manifest(None)?;
+    let content = open(location, remote)?;
+    let (raw, content_type) = content.manifest(None)?;
     let shown = location.display();
     let doc = AnyDocument::parse(raw.clone(), content_type.as_deref())
         .map_err(|e| CliError::failed(format!("{shown}: {e}")))?;
     match &doc {
-        AnyDocument::Manifest(_) => Ok(vec![f.image_entry(raw, &doc, None, shown)?]),
+        AnyDocument::Manifest(_) => {
+            Ok(vec![image_entry(content.as_ref(), raw, &doc, None, shown)?])
+        }
         AnyDocument::Index(index) => {
             match ops::select(&shown, &index.value, selection).map_err(|e| CliError::failed(e.0))? {
                 Selected::Itself => {
@@ -237,7 +311,7 @@ pub fn resolve(
                     .into_iter()
                     .map(|i| {
                         let child = &index.value.manifests[i];
-                        let (child_raw, ct) = f.manifest(Some(&child.digest))?;
+                        let (child_raw, ct) = content.manifest(Some(&child.digest))?;
                         let source = location.child(&child.digest);
                         let child_doc = AnyDocument::parse(
                             child_raw.clone(),
@@ -245,9 +319,13 @@ pub fn resolve(
                         )
                         .map_err(|e| CliError::failed(format!("{source}: {e}")))?;
                         match child_doc {
-                            AnyDocument::Manifest(_) => {
-                                f.image_entry(child_raw, &child_doc, Some(child), source)
-                            }
+                            AnyDocument::Manifest(_) => image_entry(
+                                content.as_ref(),
+                                child_raw,
+                                &child_doc,
+                                Some(child),
+                                source,
+                            ),
                             AnyDocument::Index(_) => Ok(NewEntry {
                                 descriptor: child.clone(),
                                 source,

@@ -20,7 +20,10 @@ pub use auth::{
     TokenError, TokenResponse,
 };
 pub use errors::{ErrorCode, RegistryError, RegistryErrors};
-pub use plan::{plan_push, BlobRef, IndexTarget, PlanEntry, PushStep, TargetHolds};
+pub use plan::{
+    blobs_to_probe, copies_needing_consent, plan_push, BlobRef, Copies, IndexTarget, Origin,
+    PlanEntry, PlanError, PushStep, PushTarget, TargetHolds,
+};
 pub use retry::{backoff, is_idempotent, parse_retry_after, should_retry, Outcome, RetryPolicy};
 pub use status::{repository_missing, snippet, status_failure, Reply, StatusFailure, Subject};
 pub use urls::{query_escape, url_host, with_digest, Endpoint};

@@ -1,6 +1,6 @@
 //! docker's output, byte for byte: `inspect` of local lists, their entries and `-v` forms
-//! (docker-manifest.md §4), and the order docker keeps entries in (the sorted file names of
-//! its store, `:`→`-` and `/`→`_`).
+//! (docker-manifest.md §4). The order docker keeps entries in is the engine's
+//! (`serialize::docker_order`), since the pushed digest depends on it.
 
 use base64::Engine as _;
 use manifold_engine::json::{go, indent};
@@ -12,22 +12,10 @@ use serde::Serialize;
 use crate::error::{CliError, CliResult};
 use crate::store::{LocalList, Store};
 
-/// docker's store file name of a reference, the key its entries are sorted by.
-fn docker_file_name(reference: &str) -> String {
-    reference.replace(':', "-").replace('/', "_")
-}
-
-/// Entry indexes in docker's order: by the escaped file name of each entry's source reference.
+/// Entry indexes in docker's order (the engine's rule, `serialize::docker_order`).
 pub fn docker_order(list: &LocalList) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..list.index.manifests.len()).collect();
-    let key = |i: usize| {
-        list.sources[i]
-            .as_deref()
-            .map(docker_file_name)
-            .unwrap_or_else(|| format!("~{}", list.index.manifests[i].digest))
-    };
-    order.sort_by_key(|&i| key(i));
-    order
+    let sources: Vec<Option<&str>> = list.sources.iter().map(Option::as_deref).collect();
+    serialize::docker_order(&list.index, &sources)
 }
 
 /// The list as docker pushes and prints it: entries in docker's order, the stored platform,

@@ -1,8 +1,8 @@
 //! podman's `manifest inspect` form: its "dockerized" union of both list types, indented with
-//! four spaces; the media type is what podman would save (OCI unless the list is empty).
+//! four spaces; the media type is what podman would save (the engine's
+//! `serialize::podman_media_type`: OCI unless the list is empty).
 
 use manifold_engine::json::go;
-use manifold_engine::media_type;
 use manifold_engine::model::{Annotations, ImageIndex};
 use manifold_engine::serialize::{DockerList, DockerPlatform};
 use serde::Serialize;
@@ -27,13 +27,9 @@ struct Entry<'a> {
     data: Option<&'a str>,
 }
 
-/// The media type podman gives a list: the chosen one, else Docker when empty and OCI otherwise.
+/// The media type podman gives a list (the engine's rule, `serialize::podman_media_type`).
 pub fn media_type_of(index: &ImageIndex) -> &str {
-    match index.media_type.as_deref() {
-        Some(mt) => mt,
-        None if index.manifests.is_empty() => media_type::DOCKER_LIST,
-        None => media_type::OCI_INDEX,
-    }
+    manifold_engine::serialize::podman_media_type(index)
 }
 
 pub fn inspect_bytes(index: &ImageIndex) -> Vec<u8> {

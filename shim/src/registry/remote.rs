@@ -51,8 +51,12 @@ impl RemoteClient {
     }
 }
 
-fn cli(e: RegistryError) -> CliError {
-    CliError::failed(e.to_string())
+/// A registry failure as the commands show it: the client's own words, exit 1. With this,
+/// `?` carries registry errors through command code unchanged.
+impl From<RegistryError> for CliError {
+    fn from(e: RegistryError) -> CliError {
+        CliError::failed(e.to_string())
+    }
 }
 
 impl Remote for RemoteClient {
@@ -64,7 +68,7 @@ impl Remote for RemoteClient {
                 if self.docker_words && e.is_docker_not_found() {
                     CliError::failed(format!("no such manifest: {reference}\nhint: {e}"))
                 } else {
-                    cli(e)
+                    e.into()
                 }
             })?;
         Ok((m.bytes, Some(m.media_type)))
@@ -73,14 +77,14 @@ impl Remote for RemoteClient {
     fn get_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<Vec<u8>> {
         self.client
             .get_blob_bytes(&Repo::of(repository), digest, MAX_SMALL_BLOB)
-            .map_err(cli)
+            .map_err(CliError::from)
     }
 
     fn has_blob(&self, repository: &Reference, digest: &Digest) -> CliResult<bool> {
         self.client
             .head_blob(&Repo::of(repository), digest)
             .map(|d| d.is_some())
-            .map_err(cli)
+            .map_err(CliError::from)
     }
 
     fn mount_blob(
@@ -92,7 +96,7 @@ impl Remote for RemoteClient {
         match self
             .client
             .mount_blob(&Repo::of(repository), digest, from_path)
-            .map_err(cli)?
+            .map_err(CliError::from)?
         {
             super::Mount::Mounted => Ok(None),
             super::Mount::NotMounted { location } => Ok(Some(location)),
@@ -109,7 +113,7 @@ impl Remote for RemoteClient {
     ) -> CliResult<()> {
         self.client
             .upload_blob(&Repo::of(repository), digest, size, data, session)
-            .map_err(cli)
+            .map_err(CliError::from)
     }
 
     fn copy_blob(
@@ -118,10 +122,11 @@ impl Remote for RemoteClient {
         to: &Reference,
         digest: &Digest,
         size: u64,
+        session: Option<String>,
     ) -> CliResult<()> {
-        self.client
-            .copy_blob(&Repo::of(from), &Repo::of(to), digest, size, None)
-            .map_err(cli)
+        Ok(self
+            .client
+            .copy_blob(&Repo::of(from), &Repo::of(to), digest, size, session)?)
     }
 
     fn stream_blob(
@@ -132,7 +137,7 @@ impl Remote for RemoteClient {
     ) -> CliResult<u64> {
         self.client
             .get_blob(&Repo::of(repository), digest, out)
-            .map_err(cli)
+            .map_err(CliError::from)
     }
 
     fn put_manifest(
@@ -144,6 +149,6 @@ impl Remote for RemoteClient {
     ) -> CliResult<Digest> {
         self.client
             .put_manifest(&Repo::of(repository), tag_or_digest, bytes, media_type)
-            .map_err(cli)
+            .map_err(CliError::from)
     }
 }

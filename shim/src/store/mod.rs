@@ -19,11 +19,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use manifold_engine::layout::{self, REF_NAME};
 use manifold_engine::model::{Annotations, Descriptor, Document, ImageIndex};
 use manifold_engine::{media_type, serialize, Digest};
 
-/// `org.opencontainers.image.ref.name` holds the list's full reference, as image-layout defines it.
-pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// Where each entry came from (a JSON array aligned with the list's entries), so push knows
 /// which repository to mount or copy from and docker-style commands can name entries by reference.
 pub const SOURCES: &str = "dev.manifold.sources";
@@ -371,9 +370,7 @@ fn recorded_name(dir: &Path) -> Option<String> {
 }
 
 fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
-    dir.join("blobs")
-        .join(digest.algorithm_str())
-        .join(digest.encoded())
+    dir.join(layout::blob_path(digest))
 }
 
 /// Deletes the `.tmp-*` files directly in `dir` (what `write_atomic` leaves when killed).

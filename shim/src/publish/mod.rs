@@ -1,0 +1,125 @@
+//! Publishing a list: every member made present where the list goes, then the list's exact
+//! bytes put at each tag. Shared by `push`, `create --publish` and `add --publish`.
+//!
+//! The work is split the way the engine decides and the shim carries out: [`gather`] reads what
+//! the plan needs (member manifests, what the target holds), the engine's push plan
+//! (`manifold_engine::registry::plan`) decides every mount, copy, skip and put and their
+//! waves, and [`run`] carries the steps out through a [`target::Target`] (a registry repository or a
+//! layout folder, behind one interface) reading from [`sources`].
+
+mod consent;
+mod gather;
+mod layout;
+mod registry;
+mod run;
+mod sources;
+mod target;
+
+use manifold_engine::model::AnyDocument;
+use manifold_engine::ops::{self, ListFormat};
+use manifold_engine::registry::{plan, IndexTarget};
+use manifold_engine::validate::{validate, DocumentKind, Severity};
+use manifold_engine::{serialize, Digest};
+
+use crate::error::{CliError, CliResult};
+use crate::output::docker;
+use crate::personality::Personality;
+use crate::source::{Location, Remote};
+use crate::store::LocalList;
+
+/// Everything a publish needs besides the destination.
+pub struct Publish<'a> {
+    pub personality: Personality,
+    pub list: &'a LocalList,
+    /// Member manifests and configs kept locally (the store, or what `--publish` just fetched).
+    pub local_blob: &'a (dyn Fn(&Digest) -> Option<Vec<u8>> + Sync),
+    pub remote: Option<&'a dyn Remote>,
+    pub format: Option<ListFormat>,
+    pub tags: &'a [String],
+    pub yes: bool,
+    pub jobs: usize,
+}
+
+/// The list's bytes as this personality pushes them, after an explicit conversion (whose
+/// losses are reported on stderr).
+pub fn list_bytes(p: &Publish) -> CliResult<Vec<u8>> {
+    let mut list = p.list.clone();
+    if let Some(f) = p.format {
+        let (converted, losses) = ops::convert(&list.index, f);
+        for l in losses {
+            eprintln!(
+                "warning: converting to {}: {}: {}",
+                f.media_type(),
+                l.path,
+                l.message
+            );
+        }
+        list.index = converted;
+    }
+    Ok(match p.personality {
+        Personality::Docker => docker::list_bytes(&list, None)?,
+        Personality::Podman | Personality::Pack => {
+            let mut index = list.index.clone();
+            index.media_type = Some(serialize::podman_media_type(&list.index).to_string());
+            serialize::oci_bytes(&index)
+        }
+    })
+}
+
+/// Checks made before any request: docker's os/arch rule, and the engine's validation.
+fn preflight(p: &Publish, bytes: &[u8]) -> CliResult {
+    for (i, d) in p.list.index.manifests.iter().enumerate() {
+        if d.is_index() {
+            continue;
+        }
+        let ok = d
+            .platform
+            .as_ref()
+            .is_some_and(|pl| !pl.os.is_empty() && !pl.architecture.is_empty());
+        if !ok {
+            let shown = p.list.sources[i]
+                .clone()
+                .unwrap_or_else(|| d.digest.to_string());
+            return Err(CliError::failed(format!(
+                "manifest {shown} must have an OS and Architecture to be pushed to a registry"
+            )));
+        }
+    }
+    let report = validate(bytes, DocumentKind::Auto);
+    if let Some(problem) = report
+        .problems
+        .iter()
+        .find(|pr| pr.severity == Severity::Error)
+    {
+        return Err(CliError::failed(format!(
+            "the list is not valid: {}: {}; fix it with `annotate` before pushing",
+            problem.path, problem.message
+        )));
+    }
+    Ok(())
+}
+
+/// Publishes to `dest` and returns the list's digest.
+pub fn publish(p: &Publish, dest: &Location) -> CliResult<Digest> {
+    let bytes = list_bytes(p)?;
+    preflight(p, &bytes)?;
+    let doc = AnyDocument::parse(bytes.clone(), None)
+        .map_err(|e| CliError::failed(format!("the list: {e}")))?;
+    let (push_target, tag) = target::plan_target(dest);
+    // Consent comes before any request, from what is known locally.
+    consent::confirm_copies(p, &push_target)?;
+    // A layout is made once, before members are copied in parallel into it, and locked for the
+    // whole publish: concurrent pushes into one layout take turns, and temp files of killed
+    // ones go.
+    let target = target::open(dest, p.remote)?;
+    let facts = gather::gather(p, &push_target, target.as_ref())?;
+    let index = IndexTarget {
+        tag,
+        extra_tags: p.tags.to_vec(),
+        digest: Digest::sha256(&bytes),
+        media_type: doc.media_type().to_string(),
+    };
+    let steps = plan::plan_push(&push_target, &facts.entries, &facts.holds, &index)
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    run::run(p, target.as_ref(), &facts, steps, &bytes)
+}
