@@ -12,7 +12,6 @@ pub mod digest;
 pub mod entries;
 pub mod flags;
 pub mod inspect;
-pub mod inspect_remote;
 pub mod ls;
 pub mod manifest;
 pub mod publishing;

@@ -6,9 +6,11 @@ use manifold_engine::model::{AnyDocument, ImageManifest};
 use manifold_engine::ops;
 use manifold_engine::reference::Reference;
 
-use super::context::Context;
-use super::flags;
+mod remote;
+
 use crate::cli::InspectArgs;
+use crate::commands::context::Context;
+use crate::commands::flags;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, docker};
 use crate::source::Remote;
@@ -33,7 +35,7 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
         None if !ctx.personality.inspects_registry() => Err(ctx.words.no_such_list(raw, raw)),
         None => match (&args.platform, remote) {
             (Some(p), Some(remote)) => remote_platform_view(raw, p, remote),
-            _ => super::inspect_remote::run(args, raw),
+            _ => remote::run(args, raw),
         },
     }
 }
