@@ -16,6 +16,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::digest::Digest;
 
+/// The first entry a registry push must refuse: an image (not a nested index) whose platform
+/// lacks an OS or an architecture. docker refuses such a list before any request ("must have an
+/// OS and Architecture to be pushed to a registry"), and a client choosing by platform could
+/// never pick the entry.
+pub fn unpushable_entry(index: &crate::model::ImageIndex) -> Option<usize> {
+    index.manifests.iter().position(|d| {
+        !d.is_index()
+            && !d
+                .platform
+                .as_ref()
+                .is_some_and(|p| !p.os.is_empty() && !p.architecture.is_empty())
+    })
+}
+
 /// A blob a manifest refers to (its config or a layer).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlobRef {
@@ -377,6 +391,40 @@ impl Planner<'_> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn entries_without_os_or_architecture_cannot_be_pushed() {
+        use crate::model::{Descriptor, ImageIndex, Platform};
+        let entry = |os: &str, arch: &str| {
+            let mut d = Descriptor::new(
+                crate::media_type::OCI_MANIFEST,
+                Digest::sha256(os.as_bytes()),
+                1,
+            );
+            d.platform = Some(Platform {
+                os: os.into(),
+                architecture: arch.into(),
+                ..Platform::default()
+            });
+            d
+        };
+        let mut index = ImageIndex::new(crate::media_type::OCI_INDEX);
+        index.manifests.push(entry("linux", "amd64"));
+        assert_eq!(unpushable_entry(&index), None);
+        index.manifests.push(entry("linux", ""));
+        assert_eq!(unpushable_entry(&index), Some(1));
+        index.manifests[1] = Descriptor::new(crate::media_type::OCI_INDEX, Digest::sha256(b"n"), 1);
+        assert_eq!(
+            unpushable_entry(&index),
+            None,
+            "a nested index has no platform of its own"
+        );
+        let mut bare = entry("linux", "arm64");
+        bare.platform = None;
+        index.manifests.push(bare);
+        assert_eq!(unpushable_entry(&index), Some(2));
+    }
+
     use super::*;
     use crate::media_type::{DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
 

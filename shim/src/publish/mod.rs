@@ -68,22 +68,13 @@ pub fn list_bytes(p: &Publish) -> CliResult<Vec<u8>> {
 
 /// Checks made before any request: docker's os/arch rule, and the engine's validation.
 fn preflight(p: &Publish, bytes: &[u8]) -> CliResult {
-    for (i, d) in p.list.index.manifests.iter().enumerate() {
-        if d.is_index() {
-            continue;
-        }
-        let ok = d
-            .platform
-            .as_ref()
-            .is_some_and(|pl| !pl.os.is_empty() && !pl.architecture.is_empty());
-        if !ok {
-            let shown = p.list.sources[i]
-                .clone()
-                .unwrap_or_else(|| d.digest.to_string());
-            return Err(CliError::failed(format!(
-                "manifest {shown} must have an OS and Architecture to be pushed to a registry"
-            )));
-        }
+    if let Some(i) = plan::unpushable_entry(&p.list.index) {
+        let shown = p.list.sources[i]
+            .clone()
+            .unwrap_or_else(|| p.list.index.manifests[i].digest.to_string());
+        return Err(CliError::failed(format!(
+            "manifest {shown} must have an OS and Architecture to be pushed to a registry"
+        )));
     }
     let report = validate(bytes, DocumentKind::Auto);
     if let Some(problem) = report
