@@ -28,7 +28,10 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
         Err(_) => None,
     };
     match local {
-        Some(list) => local_list(ctx, &list, args),
+        Some(list) => {
+            ctx.store.check(&list)?;
+            local_list(ctx, &list, args)
+        }
         // pack's inspect shows local lists only.
         None if ctx.personality == Personality::Pack => Err(ctx.no_such_list(raw, raw)),
         None => match (&args.platform, remote) {
