@@ -6,12 +6,21 @@
 //!     oci-layout                      {"imageLayoutVersion":"1.0.0"}
 //!     index.json                      one descriptor: the list, with its reference name
 //!     blobs/sha256/<hex>              the list itself, each member manifest and its config
-//! <root>/locks/<encoded reference>    the list's lock
+//! <root>/blobs/sha256/<hex>           the shared pool: one inode per member blob, hard-linked
+//!                                     into every list folder that holds it (see `pool`)
+//! <root>/locks/<encoded reference>    the list's lock, there only while a run holds it
 //! ```
 //!
 //! A folder is self-contained, so other OCI tools read it. Every write is a temp file (or temp
 //! folder) renamed into place, made while holding the list's exclusive lock, so concurrent
-//! runs never lose an entry and a crash leaves either the old list or the new one.
+//! runs never lose an entry and a crash leaves either the old list or the new one. A command
+//! that fails removes what it wrote; the next successful save removes what the list does not
+//! need (old list blobs, dropped entries, what a killed run left).
+//!
+//! Measured: 50 lists of the same 20 single-platform images, each made by `create` from an OCI
+//! layout, on ext4. Before the pool: 2200 files and inodes, `du -sb` 1,466,779 B, `du -sk`
+//! 9,412 KiB. With it: 2190 names but 190 inodes, `du -sb` 914,587 B (`du -sb --count-links`
+//! 1,485,387 B), `du -sk` 1,580 KiB; most of what is left is the 150 list folders themselves.
 
 pub mod names;
 mod pool;
@@ -732,6 +741,34 @@ mod tests {
         let lock = store.lock(name).unwrap();
         assert!(store.remove(&lock, name).unwrap());
         assert!(store.load(name).unwrap().is_none());
+        let _ = fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn member_blobs_are_shared_through_the_pool_and_lock_files_go_at_release() {
+        use std::os::unix::fs::MetadataExt;
+        let (store, root) = temp_store();
+        let child = br#"{"schemaVersion":2,"shared":true}"#.to_vec();
+        let d = Descriptor::of(media_type::OCI_MANIFEST, &child);
+        let names = ["docker.io/library/a:latest", "docker.io/library/b:latest"];
+        for name in names {
+            let mut list = LocalList::new(name, ImageIndex::new(media_type::OCI_INDEX));
+            list.push_entry(d.clone(), None);
+            let lock = store.lock(name).unwrap();
+            store
+                .save(&lock, &list, &[(d.digest.clone(), child.clone())])
+                .unwrap();
+            drop(lock);
+            assert!(!root.join("locks").join(names::encode(name)).exists());
+        }
+        let pooled = Pool::new(&root).path(&d.digest);
+        let links = || fs::metadata(&pooled).map(|m| m.nlink()).ok();
+        assert_eq!(links(), Some(3), "one inode: the pool and both lists");
+        for (i, name) in names.iter().enumerate() {
+            let lock = store.lock(name).unwrap();
+            store.remove(&lock, name).unwrap();
+            assert_eq!(links(), [Some(2), None][i]);
+        }
         let _ = fs::remove_dir_all(root);
     }
 

@@ -34,7 +34,7 @@ impl Pool {
         }
     }
 
-    fn path(&self, digest: &Digest) -> PathBuf {
+    pub(super) fn path(&self, digest: &Digest) -> PathBuf {
         self.dir.join(digest.algorithm_str()).join(digest.encoded())
     }
 
