@@ -20,7 +20,8 @@
 //! Measured: 50 lists of the same 20 single-platform images, each made by `create` from an OCI
 //! layout, on ext4. Before the pool: 2200 files and inodes, `du -sb` 1,466,779 B, `du -sk`
 //! 9,412 KiB. With it: 2190 names but 190 inodes, `du -sb` 914,587 B (`du -sb --count-links`
-//! 1,485,387 B), `du -sk` 1,580 KiB; most of what is left is the 150 list folders themselves.
+//! 1,485,387 B), `du -sk` 1,580 KiB; file bytes (each inode once) 840,091 B before, 279,707 B
+//! after. Most of what is left is the 150 list folders themselves.
 
 pub mod names;
 mod pool;
