@@ -19,6 +19,7 @@ pub mod ops;
 pub mod platform;
 pub mod reference;
 pub mod registry;
+pub mod retain;
 pub mod serialize;
 pub mod validate;
 

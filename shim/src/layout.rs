@@ -25,12 +25,6 @@ pub fn parse_spec(spec: &str) -> Option<(PathBuf, Option<String>)> {
 pub enum LayoutError {
     /// The folder lacks `oci-layout` or `index.json`.
     NotALayout(PathBuf),
-    /// A file operation (`create`, `open`, `lock`, `read`, `write`) failed on `path`.
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        error: std::io::Error,
-    },
     /// `index.json` does not parse as an index.
     InvalidIndex { path: PathBuf, message: String },
     /// A tag names nothing, or no tag was given and the choice is not obvious.
@@ -48,7 +42,8 @@ pub enum LayoutError {
     Damaged { path: PathBuf, message: String },
     /// A streamed blob did not have the digest it was written as.
     DigestMismatch { expected: Digest, got: Digest },
-    /// An atomic write failed (the store's wording).
+    /// A file operation (`create`, `open`, `lock`, `read`, `write`) failed, in the store's
+    /// wording (the path, the OS error, and the way out on a full disk).
     Write(StoreError),
 }
 
@@ -60,11 +55,6 @@ impl std::fmt::Display for LayoutError {
                 "{}: not an OCI image layout (no oci-layout or index.json file); give a folder made by an OCI tool, or push to it to create one",
                 dir.display()
             ),
-            LayoutError::Io {
-                action,
-                path,
-                error,
-            } => write!(f, "cannot {action} {}: {error}", path.display()),
             LayoutError::InvalidIndex { path, message } => {
                 write!(f, "{}: not a valid index: {message}", path.display())
             }
@@ -97,12 +87,10 @@ impl From<StoreError> for LayoutError {
     }
 }
 
+/// A failed file operation, in the store's words: the action, the path, the OS error and, on a
+/// full or failing device, what to do.
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LayoutError + 'a {
-    move |error| LayoutError::Io {
-        action,
-        path: path.to_path_buf(),
-        error,
-    }
+    move |error| LayoutError::Write(crate::store::io_err(action, path, error))
 }
 
 /// The result of a layout operation.
@@ -113,9 +101,68 @@ pub struct Layout {
     dir: PathBuf,
 }
 
-/// A layout's exclusive lock; released when dropped.
+/// A layout's exclusive lock; released when dropped. A run that made files in the layout but
+/// never tagged anything (its commit point: index.json) removes them when it lets go, so a push
+/// that fails (a full disk, a source that went away) leaves the layout as it found it, or no
+/// layout at all when there was none.
 pub struct LayoutLock {
-    _file: fs::File,
+    file: fs::File,
+    dir: PathBuf,
+}
+
+impl Drop for LayoutLock {
+    fn drop(&mut self) {
+        let made = {
+            let mut all = MADE.lock().unwrap_or_else(|p| p.into_inner());
+            match all.iter().position(|(d, _)| d == &self.dir) {
+                Some(i) => all.swap_remove(i).1,
+                None => Vec::new(),
+            }
+        };
+        for path in made.iter().rev() {
+            if path.is_dir() {
+                let _ = fs::remove_dir(path);
+            } else {
+                let _ = fs::remove_file(path);
+            }
+        }
+        let _ = self.file.unlock();
+    }
+}
+
+/// What this run made in each layout it writes into (files and folders, in order), until a tag
+/// commits it. Per process: the layout's lock keeps every other run out meanwhile.
+static MADE: std::sync::Mutex<Vec<(PathBuf, Vec<PathBuf>)>> = std::sync::Mutex::new(Vec::new());
+
+/// Records that this run made `path` (and any of its folders up to `dir` that were missing
+/// before, which the caller lists first) in the layout at `dir`.
+fn note_made(dir: &Path, paths: Vec<PathBuf>) {
+    if paths.is_empty() {
+        return;
+    }
+    let mut all = MADE.lock().unwrap_or_else(|p| p.into_inner());
+    match all.iter_mut().find(|(d, _)| d == dir) {
+        Some((_, v)) => v.extend(paths),
+        None => all.push((dir.to_path_buf(), paths)),
+    }
+}
+
+/// The layout at `dir` is committed (a tag points into it): what this run made stays.
+fn committed(dir: &Path) {
+    let mut all = MADE.lock().unwrap_or_else(|p| p.into_inner());
+    all.retain(|(d, _)| d != dir);
+}
+
+/// The folders among `path`'s ancestors (and `path` itself) that do not exist yet, outermost
+/// first.
+fn missing_dirs(path: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = path
+        .ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    out.reverse();
+    out
 }
 
 impl Layout {
@@ -141,13 +188,27 @@ impl Layout {
                 })
             });
         if unfinished {
-            fs::create_dir_all(dir.join("blobs/sha256")).map_err(io("create", dir))?;
-            write_atomic(
-                &dir.join("oci-layout"),
-                br#"{"imageLayoutVersion":"1.0.0"}"#,
-            )?;
-            let index = ImageIndex::new(media_type::OCI_INDEX);
-            write_atomic(&dir.join("index.json"), &serialize::oci_bytes(&index))?;
+            let blobs = dir.join("blobs/sha256");
+            let mut made = missing_dirs(&blobs);
+            let result = (|| {
+                fs::create_dir_all(&blobs).map_err(io("create", &blobs))?;
+                for (file, bytes) in [
+                    ("oci-layout", &br#"{"imageLayoutVersion":"1.0.0"}"#[..]),
+                    (
+                        "index.json",
+                        &serialize::oci_bytes(&ImageIndex::new(media_type::OCI_INDEX))[..],
+                    ),
+                ] {
+                    let path = dir.join(file);
+                    if !path.exists() {
+                        write_atomic(&path, bytes)?;
+                        made.push(path);
+                    }
+                }
+                Ok::<(), LayoutError>(())
+            })();
+            note_made(dir, made);
+            result?;
         }
         Layout::open(dir)
     }
@@ -160,6 +221,7 @@ impl Layout {
     /// The folder is made if missing and locked before it is looked at, so two runs that
     /// create one layout cannot both write its first, empty index.json.
     pub fn lock_or_create(dir: &Path) -> LayoutResult<(Layout, LayoutLock)> {
+        let made = missing_dirs(dir);
         fs::create_dir_all(dir).map_err(io("create", dir))?;
         let file = fs::File::open(dir).map_err(io("open", dir))?;
         file.lock().map_err(io("lock", dir))?;
@@ -180,8 +242,14 @@ impl Layout {
                 clean(&e.path());
             }
         }
+        // From here on, a failure removes the folders made for this run when the lock drops.
+        note_made(dir, made);
+        let lock = LayoutLock {
+            file,
+            dir: dir.to_path_buf(),
+        };
         let layout = Layout::open_or_create(dir)?;
-        Ok((layout, LayoutLock { _file: file }))
+        Ok((layout, lock))
     }
 
     pub fn index(&self) -> LayoutResult<ImageIndex> {
@@ -244,7 +312,10 @@ impl Layout {
         let digest = Digest::sha256(bytes);
         let path = self.blob_path(&digest);
         if !path.is_file() {
+            let mut made = missing_dirs(path.parent().expect("blob paths have a parent"));
             write_atomic(&path, bytes)?;
+            made.push(path);
+            note_made(&self.dir, made);
         }
         Ok(digest)
     }
@@ -261,20 +332,25 @@ impl Layout {
             return Ok(());
         }
         let dir = path.parent().expect("blob paths have a parent");
+        let mut made = missing_dirs(dir);
         fs::create_dir_all(dir).map_err(io("create", dir))?;
+        note_made(&self.dir, std::mem::take(&mut made));
         let tmp = dir.join(format!(".tmp-{}", crate::store::unique()));
+        // Errors name the blob's path (the temp file is gone by the time anyone reads them).
+        let write_err = |e: std::io::Error| CliError::from(crate::store::io_err("write", &path, e));
         let result = (|| {
-            let file = fs::File::create(&tmp).map_err(io("write", &tmp))?;
+            let file = fs::File::create(&tmp).map_err(write_err)?;
             let mut w = HashingWriter {
                 inner: std::io::BufWriter::new(file),
                 hasher: manifold_engine::digest::Hasher::new(&digest.algorithm()),
+                path: &path,
             };
             fill(&mut w)?;
             let file = w
                 .inner
                 .into_inner()
-                .map_err(|e| io("write", &tmp)(e.into_error()))?;
-            file.sync_all().map_err(io("write", &tmp))?;
+                .map_err(|e| write_err(e.into_error()))?;
+            file.sync_all().map_err(write_err)?;
             if let Some(h) = w.hasher {
                 let got = h.finish();
                 if &got != digest {
@@ -285,11 +361,13 @@ impl Layout {
                     .into());
                 }
             }
-            fs::rename(&tmp, &path).map_err(io("write", &path))?;
-            Ok(())
+            fs::rename(&tmp, &path).map_err(write_err)
         })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
+        match &result {
+            Ok(()) => note_made(&self.dir, vec![path]),
+            Err(_) => {
+                let _ = fs::remove_file(&tmp);
+            }
         }
         result
     }
@@ -299,19 +377,29 @@ impl Layout {
         let mut index = self.index()?;
         rules::retag(&mut index, desc, tag);
         write_atomic(&self.dir.join("index.json"), &serialize::oci_bytes(&index))?;
+        committed(&self.dir);
         Ok(())
     }
 }
 
 /// Hashes what passes through, so a streamed blob is checked without reading it back.
-struct HashingWriter<W: std::io::Write> {
+struct HashingWriter<'a, W: std::io::Write> {
     inner: W,
     hasher: Option<manifold_engine::digest::Hasher>,
+    /// The blob being written, named in a write error (whoever streams into this reports it).
+    path: &'a Path,
 }
 
-impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+impl<W: std::io::Write> HashingWriter<'_, W> {
+    fn named(&self, e: std::io::Error) -> std::io::Error {
+        let kind = e.kind();
+        std::io::Error::new(kind, crate::store::io_err("write", self.path, e).0)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let n = self.inner.write(buf).map_err(|e| self.named(e))?;
         if let Some(h) = self.hasher.as_mut() {
             h.update(&buf[..n]);
         }
@@ -319,7 +407,7 @@ impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
+        self.inner.flush().map_err(|e| self.named(e))
     }
 }
 

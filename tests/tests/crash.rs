@@ -5,7 +5,11 @@
 //!   list whose members and blobs are all there and match their digests);
 //! - the next command that writes the list (or the layout) succeeds and leaves no temp file.
 //!
-//! Also: concurrent `rm` and `add` on one list end in one consistent state.
+//! - no list folder holds a blob its list does not need (what a killed run wrote is removed by
+//!   the next write to that list), and no pool copy is left that no list links to.
+//!
+//! Also: concurrent `rm` and `add` on one list end in one consistent state, and a list missing
+//! a blob is reported damaged (by `ls` and `inspect`) with the command that repairs it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -120,6 +124,60 @@ fn temps(root: &Path) -> Vec<PathBuf> {
                 out.push(e.path());
             } else if e.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+/// The blobs each list folder holds that its list does not need (the list blob, each entry's
+/// manifest and that manifest's image config), and the pool copies no list links to.
+fn strays(home: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(home.join("lists")) else {
+        return out;
+    };
+    let read = |p: PathBuf| -> serde_json::Value {
+        serde_json::from_slice(
+            &std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+        )
+        .unwrap()
+    };
+    for list in rd.flatten() {
+        if list.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let dir = list.path();
+        let blob = |d: &serde_json::Value| dir.join("blobs/sha256").join(&d.as_str().unwrap()[7..]);
+        let top = read(dir.join("index.json"));
+        let list_digest = &top["manifests"][0]["digest"];
+        let mut needed = vec![blob(list_digest)];
+        for m in read(blob(list_digest))["manifests"].as_array().unwrap() {
+            needed.push(blob(&m["digest"]));
+            let doc = read(blob(&m["digest"]));
+            let config = &doc["config"];
+            if config["mediaType"].as_str().is_some_and(|t| {
+                t.ends_with("config.v1+json") || t.ends_with("container.image.v1+json")
+            }) {
+                needed.push(blob(&config["digest"]));
+            }
+        }
+        for f in std::fs::read_dir(dir.join("blobs/sha256"))
+            .unwrap()
+            .flatten()
+        {
+            // Temp files are `temps`' business.
+            let temp = f.file_name().to_string_lossy().starts_with(".tmp-");
+            if !temp && !needed.contains(&f.path()) {
+                out.push(f.path());
+            }
+        }
+    }
+    if let Ok(rd) = std::fs::read_dir(home.join("blobs/sha256")) {
+        use std::os::unix::fs::MetadataExt;
+        for f in rd.flatten() {
+            if f.metadata().unwrap().nlink() < 2 {
+                out.push(f.path());
             }
         }
     }
@@ -452,6 +510,11 @@ fn kill_9_never_leaves_a_half_written_list_or_layout() {
             left.is_empty(),
             "run {run}: temp files left in the store after the next command: {left:?}"
         );
+        let stray = strays(&env.home());
+        assert!(
+            stray.is_empty(),
+            "run {run}: blobs no list needs, left after the next write: {stray:?}"
+        );
     }
     eprintln!(
         "crash test: {} runs ({} killed while running, {} finished first) in {:.1} s; states: {:?}",
@@ -516,9 +579,115 @@ fn concurrent_rm_and_add_end_in_one_consistent_state() {
             .or_default() += 1;
         let left = temps(&env.home());
         if state.is_some() {
+            assert_eq!(strays(&env.home()), Vec::<PathBuf>::new());
             env.ok(&s(&["rm", "shared"]));
         }
         assert!(left.is_empty(), "temp files left: {left:?}");
+        assert_eq!(strays(&env.home()), Vec::<PathBuf>::new(), "after rm");
     }
     eprintln!("rm/add races ended as: {ends:?}");
+}
+
+/// What a killed `add` leaves (the manifest and config of an image it never recorded, a temp
+/// file) and what an old `annotate` left (a replaced list blob) are gone after the next write.
+#[test]
+fn orphans_of_a_killed_run_go_with_the_next_write() {
+    let env = Env {
+        dir: TempDir::new("orphans"),
+    };
+    let src = env.path().join("src");
+    write_layout(&src, 3, big_layer);
+    let img = |i: usize| format!("oci:{}:img{i}", src.display());
+    env.ok(&s(&["create", "o", &img(0), &img(1)]));
+    let dir = env.home().join("lists/docker.io%2Flibrary%2Fo%3Alatest");
+    let blobs = dir.join("blobs/sha256");
+    let old_list = std::fs::read_dir(&blobs).unwrap().count();
+    // img2's manifest and config, as a kill -9 after the blob writes of `add o img2` leaves them.
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(src.join("index.json")).unwrap()).unwrap();
+    let m_digest = index["manifests"][2]["digest"].as_str().unwrap()[7..].to_string();
+    let m_bytes = std::fs::read(src.join("blobs/sha256").join(&m_digest)).unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&m_bytes).unwrap();
+    let c_digest = m["config"]["digest"].as_str().unwrap()[7..].to_string();
+    std::fs::copy(
+        src.join("blobs/sha256").join(&m_digest),
+        blobs.join(&m_digest),
+    )
+    .unwrap();
+    std::fs::copy(
+        src.join("blobs/sha256").join(&c_digest),
+        blobs.join(&c_digest),
+    )
+    .unwrap();
+    std::fs::write(blobs.join(".tmp-4242-0-1"), b"half a blob").unwrap();
+    assert_eq!(strays(&env.home()).len(), 2, "the test plants two orphans");
+    // Orphans are not damage: ls shows the list as usual.
+    assert!(!env.ok(&s(&["ls"])).contains("damaged"));
+
+    env.ok(&s(&["annotate", "o", &img(1), "--os-version", "1"]));
+    assert_eq!(strays(&env.home()), Vec::<PathBuf>::new());
+    assert!(temps(&env.home()).is_empty());
+    // Annotate replaced the list blob; the old one went too.
+    assert_eq!(std::fs::read_dir(&blobs).unwrap().count(), old_list);
+    // Dropping an entry drops its manifest and config.
+    let digest0 = env.ok(&s(&["inspect", "o"]));
+    let v: serde_json::Value = serde_json::from_str(&digest0).unwrap();
+    let first = v["manifests"][0]["digest"].as_str().unwrap().to_string();
+    env.ok(&s(&["remove", "o", &first]));
+    assert_eq!(std::fs::read_dir(&blobs).unwrap().count(), old_list - 2);
+    assert_eq!(strays(&env.home()), Vec::<PathBuf>::new());
+}
+
+/// A list missing a blob (deleted by hand, a disk error) is shown damaged by `ls` and refused by
+/// `inspect`, both naming the blob and the command that repairs it; that command works.
+#[test]
+fn a_list_missing_a_blob_is_reported_damaged_with_its_repair() {
+    let env = Env {
+        dir: TempDir::new("damaged"),
+    };
+    let src = env.path().join("src");
+    write_layout(&src, 2, big_layer);
+    let img = |i: usize| format!("oci:{}:img{i}", src.display());
+    env.ok(&s(&["create", "d", &img(0), &img(1)]));
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(src.join("index.json")).unwrap()).unwrap();
+    let m1 = index["manifests"][1]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = env
+        .home()
+        .join("lists/docker.io%2Flibrary%2Fd%3Alatest/blobs/sha256")
+        .join(&m1[7..]);
+    std::fs::remove_file(&blob).unwrap();
+
+    let repair = format!("manifold add docker.io/library/d:latest {}", img(1));
+    let ls = env.ok(&s(&["ls"]));
+    assert!(
+        ls.contains("damaged") && ls.contains(&m1) && ls.contains(&repair),
+        "ls should show the list damaged, the blob and the repair:\n{ls}"
+    );
+    let out = env.run(&s(&["inspect", "d"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("damaged") && err.contains(&repair),
+        "inspect should refuse the damaged list with the repair: {err}"
+    );
+    env.ok(&s(&["add", "d", &img(1)]));
+    assert!(!env.ok(&s(&["ls"])).contains("damaged"));
+    env.ok(&s(&["inspect", "d"]));
+
+    // A folder without index.json is listed damaged too, and `rm` removes it.
+    let bare = env.home().join("lists/docker.io%2Flibrary%2Fbare%3Alatest");
+    std::fs::create_dir_all(bare.join("blobs/sha256")).unwrap();
+    let ls = env.ok(&s(&["ls"]));
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with("docker.io/library/bare:latest")
+                && l.contains("damaged")
+                && l.contains("manifold rm")),
+        "{ls}"
+    );
+    env.ok(&s(&["rm", "bare"]));
+    assert!(!bare.exists());
 }

@@ -20,7 +20,12 @@ pub fn ls(ctx: &Context) -> CliResult {
         "TYPE".to_string(),
     )];
     for name in names {
-        match ctx.store.load(&name) {
+        // A list whose blobs are missing is shown damaged, with the way to repair it.
+        match ctx
+            .store
+            .load(&name)
+            .and_then(|l| l.map(|l| ctx.store.check(&l).map(|()| l)).transpose())
+        {
             Ok(Some(list)) => {
                 let kind = match list.index.media_type.as_deref() {
                     Some(manifold_engine::media_type::DOCKER_LIST) => "docker",

@@ -31,7 +31,10 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
         Err(_) => None,
     };
     match local {
-        Some(list) => local_list(ctx, &list, args),
+        Some(list) => {
+            ctx.store.check(&list)?;
+            local_list(ctx, &list, args)
+        }
         None if !ctx.personality.inspects_registry() => Err(ctx.words.no_such_list(raw, raw)),
         None => match (&args.platform, remote) {
             (Some(p), Some(remote)) => remote_platform_view(raw, p, remote),
