@@ -40,7 +40,13 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         jobs: flags::jobs(args.registry_args.jobs),
     };
     let digest = publish(&p, &dest)?;
-    publishing::report(words, &args.list, &digest, args.digestfile.as_deref())?;
+    publishing::report(
+        words,
+        &args.list,
+        &digest,
+        args.digestfile.as_deref(),
+        false,
+    )?;
     if args.purge || args.rm {
         let lock = ctx.store.lock(&name)?;
         ctx.store.remove(&lock, &name)?;

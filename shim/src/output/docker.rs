@@ -207,6 +207,7 @@ impl super::Words for Docker {
 
     fn bad_instance(
         &self,
+        _list_raw: &str,
         _raw: &str,
         _selector: &str,
         e: &manifold_engine::ops::OpsError,

@@ -63,6 +63,17 @@ pub fn inspect_bytes(index: &ImageIndex) -> Vec<u8> {
     out
 }
 
+/// containers/image transports podman takes that name no registry or OCI layout.
+const UNREADABLE_TRANSPORTS: &[&str] = &[
+    "containers-storage:",
+    "dir:",
+    "docker-archive:",
+    "docker-daemon:",
+    "oci-archive:",
+    "sif:",
+    "tarball:",
+];
+
 /// podman's words for the failures and success lines of the list commands.
 pub struct Podman;
 
@@ -85,9 +96,29 @@ impl super::Words for Podman {
     }
 
     fn entry_not_found(&self, _raw: &str, name: &str, image: &str) -> CliError {
+        if manifold_engine::Digest::parse(image).is_ok() {
+            // podman's (containers/common's) words for a digest that is in no entry.
+            return error(format!(
+                "no OCI manifest matching digest {image:?} was found in list: no image instance matching the specified digest was found in the list or index"
+            ));
+        }
         error(format!(
             "no instance matching {image:?} found in manifest list {name}"
         ))
+    }
+
+    fn image_argument<'a>(&self, raw: &'a str) -> CliResult<&'a str> {
+        if let Some(rest) = raw.strip_prefix("docker://") {
+            return Ok(rest);
+        }
+        match UNREADABLE_TRANSPORTS.iter().find(|t| raw.starts_with(*t)) {
+            Some(t) => Err(error(format!(
+                "{raw}: the {} transport is not supported: manifold reads images from registries \
+                 (docker://) and OCI layouts (oci:PATH[:TAG]) only; push the image to a registry first",
+                t.trim_end_matches(':')
+            ))),
+            None => Ok(raw),
+        }
     }
 
     fn bad_image(&self, raw: &str, e: &crate::source::LocationError) -> CliError {
@@ -100,12 +131,14 @@ impl super::Words for Podman {
 
     fn bad_instance(
         &self,
+        list_raw: &str,
         _raw: &str,
         selector: &str,
-        e: &manifold_engine::ops::OpsError,
+        _e: &manifold_engine::ops::OpsError,
     ) -> CliError {
+        // podman's words, ending in the Go error it wraps (os.ErrNotExist).
         error(format!(
-            "no instance matching digest {selector:?} found in manifest list: {e}"
+            "removing from manifest list {list_raw}: no instance matching digest {selector:?} found in manifest list: file does not exist"
         ))
     }
 
@@ -121,8 +154,21 @@ impl super::Words for Podman {
         Some(super::list_id(list))
     }
 
-    fn list_deleted(&self, name: &str) -> Option<String> {
-        Some(format!("Untagged: {name}"))
+    fn pushed(&self, _raw: &str, _digest: &manifold_engine::Digest) -> Option<String> {
+        // `podman manifest push` prints nothing on stdout; its progress goes to stderr.
+        None
+    }
+
+    fn no_list_to_delete(&self, raw: &str, _name: &str) -> CliError {
+        CliError::failed(format!("Error: {raw}: image not known"))
+    }
+
+    fn list_deleted(&self, name: &str, list: Option<&LocalList>) -> Option<String> {
+        // podman untags the name, then deletes the image that held the list, by its ID.
+        Some(match list {
+            Some(list) => format!("Untagged: {name}\nDeleted: {}", super::list_id(list)),
+            None => format!("Untagged: {name}"),
+        })
     }
 
     fn list_document(
