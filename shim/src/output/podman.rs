@@ -74,6 +74,22 @@ const UNREADABLE_TRANSPORTS: &[&str] = &[
     "tarball:",
 ];
 
+/// `podman manifest inspect` of a list in a registry (podman 4.3): the list as containers/image's
+/// Docker schema2 list, four-space indent; annotations, subject and artifactType do not show.
+pub fn remote_list_bytes(index: &ImageIndex) -> Vec<u8> {
+    let mut plain = index.clone();
+    plain.media_type = Some(media_type::DOCKER_LIST.to_string());
+    plain.artifact_type = None;
+    plain.subject = None;
+    plain.annotations = None;
+    for d in &mut plain.manifests {
+        d.annotations = None;
+        d.artifact_type = None;
+        d.data = None;
+    }
+    inspect_bytes(&plain)
+}
+
 /// podman's words for the failures and success lines of the list commands.
 pub struct Podman;
 
