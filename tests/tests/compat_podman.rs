@@ -354,6 +354,29 @@ fn the_issue_table_and_every_list_command_match_podman() {
     );
     p.same(&["exists", "pl:1"]);
 
+    // Mistakes: a list that exists, a list that is not there, an image that is not there,
+    // a list source with no child for this host.
+    p.same_shape(&["create", "pl:3"]);
+    let (theirs, ours) = p.both(&["create", "pl:3"]);
+    assert_eq!(
+        (ours.code, ids(&ours.stderr)),
+        (theirs.code, ids(&theirs.stderr))
+    );
+    assert_eq!(ours.code, 125);
+    p.same(&[
+        "push",
+        "--tls-verify=false",
+        "nolist:1",
+        &format!("docker://{h}/x:1"),
+    ]);
+    p.same(&["add", "--tls-verify=false", "nolist:1", &src("amd64")]);
+    for source in [src("nothere"), src("biglist")] {
+        let (theirs, ours) = p.both(&["add", "--tls-verify=false", "pl:3", &source]);
+        assert_eq!((ours.code, theirs.code), (125, 125), "{}", ours.stderr);
+        assert!(ours.stderr.starts_with("Error: "), "{}", ours.stderr);
+    }
+    p.same_shape(&["rm", "pl:3"]);
+
     // create with --all from a list; push --rm removes the local list after the push.
     p.same_shape(&[
         "create",
@@ -382,11 +405,11 @@ fn the_issue_table_and_every_list_command_match_podman() {
     p.same_shape(&[
         "create",
         "--tls-verify=false",
-        "pl:3",
+        "pl:4",
         &format!("docker://{h}/ociapp:amd64"),
         &format!("docker://{h}/ociapp:arm64"),
     ]);
-    p.same_inspect("pl:3");
+    p.same_inspect("pl:4");
     let (pd, md) = (p.p.path("d3"), p.m.path("d3"));
     let push = |env_is_podman: bool, file: &std::path::Path, dest: &str| {
         let args = [
@@ -399,7 +422,7 @@ fn the_issue_table_and_every_list_command_match_podman() {
             "oci",
             "--digestfile",
             file.to_str().unwrap(),
-            "pl:3",
+            "pl:4",
             dest,
         ];
         if env_is_podman {
@@ -614,10 +637,18 @@ fn skopeo_and_podman_read_back_every_list_manifold_pushes() {
                 );
             }
         }
-        // podman reads the remote list, and pulls one platform out of it.
+        // podman reads the remote list (and manifold shows it as podman does), and pulls one
+        // platform out of it.
         let plain = dest.trim_start_matches("docker://");
         let inspected = p.p.podman(&["manifest", "inspect", plain]);
         inspected.success();
+        let ours = m.manifold(&["manifest", "inspect", "--tls-verify=false", plain]);
+        assert_eq!(
+            (ours.code, ours.stdout_str()),
+            (0, inspected.stdout_str()),
+            "inspect {plain}: {}",
+            ours.stderr
+        );
         let shown: serde_json::Value = serde_json::from_slice(&inspected.stdout).unwrap();
         let digests = |v: &serde_json::Value| -> Vec<String> {
             v["manifests"]

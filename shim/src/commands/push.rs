@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
     let list = ctx
         .store
         .load(&name)?
-        .ok_or_else(|| words.no_such_list(&args.list, &name))?;
+        .ok_or_else(|| words.no_list_to_push(&args.list, &name))?;
     if list.index.manifests.is_empty() {
         if let Some(refused) = words.empty_push(&name) {
             return Err(refused);

@@ -45,8 +45,13 @@ pub trait Words: Sync {
         self.no_such_list(raw, name)
     }
 
-    /// `create` of a list that exists, without `--amend`.
-    fn list_exists(&self, raw: &str, name: &str) -> CliError;
+    /// `create` of a list that exists, without `--amend` (`list`: what it holds, when readable).
+    fn list_exists(&self, raw: &str, name: &str, list: Option<&LocalList>) -> CliError;
+
+    /// `push` of a list that is not in the store.
+    fn no_list_to_push(&self, raw: &str, name: &str) -> CliError {
+        self.no_such_list(raw, name)
+    }
 
     /// `annotate`: no entry of list `raw` (stored as `name`) is `image`.
     fn entry_not_found(&self, raw: &str, name: &str, image: &str) -> CliError;

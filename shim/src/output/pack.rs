@@ -27,7 +27,7 @@ impl super::Words for Pack {
         error(format!("Image: '{raw}' not found"))
     }
 
-    fn list_exists(&self, raw: &str, _name: &str) -> CliError {
+    fn list_exists(&self, raw: &str, _name: &str, _list: Option<&LocalList>) -> CliError {
         error(format!(
             "manifest list '{raw}' already exists in local storage; use 'pack manifest remove' to remove it before creating a new manifest list with the same name"
         ))

@@ -63,6 +63,16 @@ pub fn inspect_bytes(index: &ImageIndex) -> Vec<u8> {
     out
 }
 
+/// podman's form of a failure raised in words shared by every personality (a registry's
+/// refusal, a source that cannot be read): `Error: ` before it and exit 125, as podman ends
+/// every failed command. podman's own texts (already `Error: …`) and silent exits pass.
+pub fn failure(e: CliError) -> CliError {
+    if e.code == 1 && !e.message.is_empty() && !e.message.starts_with("Error: ") {
+        return error(e.message);
+    }
+    e
+}
+
 /// containers/image transports podman takes that name no registry or OCI layout.
 const UNREADABLE_TRANSPORTS: &[&str] = &[
     "containers-storage:",
@@ -86,8 +96,29 @@ pub fn remote_list_bytes(index: &ImageIndex) -> Vec<u8> {
         d.annotations = None;
         d.artifact_type = None;
         d.data = None;
+        // containers/image's ToSchema2List gives an entry without a platform the host's.
+        if d.platform.is_none() {
+            d.platform = Some(host_platform());
+        }
     }
     inspect_bytes(&plain)
+}
+
+/// This machine's platform in Go's words (runtime.GOOS / runtime.GOARCH).
+fn host_platform() -> manifold_engine::model::Platform {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64",
+        "loongarch64" => "loong64",
+        other => other,
+    };
+    manifold_engine::model::Platform {
+        architecture: arch.to_string(),
+        os: std::env::consts::OS.to_string(),
+        ..Default::default()
+    }
 }
 
 /// podman's words for the failures and success lines of the list commands.
@@ -107,8 +138,20 @@ impl super::Words for Podman {
         error(format!("{raw}: image not known"))
     }
 
-    fn list_exists(&self, _raw: &str, name: &str) -> CliError {
-        error(format!("image name {name:?} is already associated with an existing manifest list; use --amend to add to it"))
+    fn list_exists(&self, _raw: &str, name: &str, list: Option<&LocalList>) -> CliError {
+        match list {
+            Some(list) => error(format!(
+                "creating image to hold manifest list: image name {name:?} is already associated with image {:?}: that name is already in use",
+                super::list_id(list)
+            )),
+            None => error(format!("image name {name:?} is already associated with an existing manifest list; use --amend to add to it")),
+        }
+    }
+
+    fn no_list_to_push(&self, raw: &str, _name: &str) -> CliError {
+        error(format!(
+            "retrieving local image from image name {raw}: {raw}: image not known"
+        ))
     }
 
     fn entry_not_found(&self, _raw: &str, name: &str, image: &str) -> CliError {
@@ -206,4 +249,58 @@ pub fn oci_push_bytes(list: &LocalList) -> Vec<u8> {
     let mut index = list.index.clone();
     index.media_type = Some(media_type_of(&list.index).to_string());
     manifold_engine::serialize::oci_bytes(&index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Words;
+
+    #[test]
+    fn docker_transport_is_dropped_and_unreadable_ones_refused() {
+        assert_eq!(Podman.image_argument("docker://r/a:1").unwrap(), "r/a:1");
+        assert_eq!(Podman.image_argument("oci:/x:t").unwrap(), "oci:/x:t");
+        let e = Podman.image_argument("containers-storage:a").unwrap_err();
+        assert_eq!(e.code, 125);
+        assert!(e.message.starts_with(
+            "Error: containers-storage:a: the containers-storage transport is not supported"
+        ));
+        // docker has no transports: the text stays, and fails as docker fails it.
+        assert_eq!(
+            crate::output::docker::Docker
+                .image_argument("docker://r/a")
+                .unwrap(),
+            "docker://r/a"
+        );
+    }
+
+    #[test]
+    fn shared_failures_take_podmans_form_and_its_own_texts_pass() {
+        let e = failure(CliError::failed("boom"));
+        assert_eq!((e.message.as_str(), e.code), ("Error: boom", 125));
+        let e = failure(CliError::silent(1));
+        assert_eq!((e.message.as_str(), e.code), ("", 1));
+        let e = failure(Podman.no_list_to_delete("x", "localhost/x:latest"));
+        assert_eq!(
+            (e.message.as_str(), e.code),
+            ("Error: x: image not known", 1)
+        );
+    }
+
+    #[test]
+    fn a_registry_list_shows_as_a_docker_list_with_the_hosts_platform_for_bare_entries() {
+        let index: ImageIndex = serde_json::from_str(
+            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","annotations":{"a":"b"},
+            "manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":2,"annotations":{"c":"d"}}]}"#,
+        )
+        .unwrap();
+        let shown: serde_json::Value = serde_json::from_slice(&remote_list_bytes(&index)).unwrap();
+        assert_eq!(shown["mediaType"], media_type::DOCKER_LIST);
+        assert!(shown.get("annotations").is_none());
+        assert!(shown["manifests"][0].get("annotations").is_none());
+        assert_eq!(
+            shown["manifests"][0]["platform"]["os"],
+            std::env::consts::OS
+        );
+    }
 }
