@@ -27,13 +27,39 @@ struct Entry<'a> {
     data: Option<&'a str>,
 }
 
-/// The media type podman gives a list: the chosen one, else Docker when empty and OCI otherwise.
+/// The media type podman gives a list (containers/image's `Serialize("")`, pkg/manifests
+/// `preferOCI`): the chosen one, else Docker when empty, Docker when an entry has platform
+/// `features` (Docker-only) and nothing OCI-only is there, else OCI.
 pub fn media_type_of(index: &ImageIndex) -> &str {
     match index.media_type.as_deref() {
         Some(mt) => mt,
         None if index.manifests.is_empty() => media_type::DOCKER_LIST,
+        None if docker_only(index) && !oci_only(index) => media_type::DOCKER_LIST,
         None => media_type::OCI_INDEX,
     }
+}
+
+/// True when an entry's platform has `features`, which only a Docker list holds.
+fn docker_only(index: &ImageIndex) -> bool {
+    index.manifests.iter().any(|d| {
+        d.platform
+            .as_ref()
+            .and_then(|p| p.features.as_ref())
+            .is_some_and(|f| !f.is_empty())
+    })
+}
+
+/// True when the list holds what only an OCI index can: annotations, a subject, an
+/// artifactType, an entry's annotations, artifactType or data.
+fn oci_only(index: &ImageIndex) -> bool {
+    index.annotations.as_ref().is_some_and(|a| !a.is_empty())
+        || index.subject.is_some()
+        || index.artifact_type.is_some()
+        || index.manifests.iter().any(|d| {
+            d.annotations.as_ref().is_some_and(|a| !a.is_empty())
+                || d.artifact_type.is_some()
+                || d.data.is_some()
+        })
 }
 
 pub fn inspect_bytes(index: &ImageIndex) -> Vec<u8> {
@@ -240,15 +266,50 @@ impl super::Words for Podman {
     }
 
     fn push_bytes(&self, list: &LocalList) -> CliResult<Vec<u8>> {
-        Ok(oci_push_bytes(list))
+        Ok(push_bytes_of(&list.index))
     }
 }
 
-/// The bytes podman and pack push: the list as OCI JSON under the media type podman saves.
+/// The bytes pack pushes: the list as OCI JSON under the media type podman saves.
 pub fn oci_push_bytes(list: &LocalList) -> Vec<u8> {
     let mut index = list.index.clone();
     index.media_type = Some(media_type_of(&list.index).to_string());
     manifold_engine::serialize::oci_bytes(&index)
+}
+
+/// The bytes podman pushes for `index` (converted first when `--format` asked): an OCI index
+/// in image-spec's field order, or, when its media type is a Docker list, containers/image's
+/// `Schema2List` compact (entries `mediaType`, `size`, `digest`, `urls`, `platform`; Docker's
+/// platform fields, `features` included).
+pub fn push_bytes_of(index: &ImageIndex) -> Vec<u8> {
+    let mt = media_type_of(index);
+    if mt != media_type::DOCKER_LIST {
+        let mut index = index.clone();
+        index.media_type = Some(mt.to_string());
+        return manifold_engine::serialize::oci_bytes(&index);
+    }
+    let list = DockerList {
+        schema_version: 2,
+        media_type: mt,
+        artifact_type: None,
+        manifests: index
+            .manifests
+            .iter()
+            .map(|d| Entry {
+                media_type: &d.media_type,
+                size: d.size,
+                digest: d.digest.as_str(),
+                urls: d.urls.as_ref(),
+                platform: DockerPlatform::of(d.platform.as_ref()),
+                annotations: None,
+                artifact_type: None,
+                data: None,
+            })
+            .collect(),
+        subject: None,
+        annotations: None,
+    };
+    go::to_vec(&list, "")
 }
 
 #[cfg(test)]
