@@ -31,15 +31,96 @@ pub fn docker_list_media_type(entries: &[Descriptor]) -> &'static str {
     }
 }
 
-/// podman's media type rule for a list it saves: the chosen one, else a Docker list when it is
-/// empty and an OCI index otherwise. It decides the pushed bytes (and so the digest) of the
-/// podman and pack personalities, and what their `inspect` prints.
+/// podman's media type rule for a list it saves (containers/image's `Serialize("")`, pkg/manifests
+/// `preferOCI`): the chosen one, else Docker when empty, Docker when an entry has platform
+/// `features` (Docker-only) and nothing OCI-only is there, else OCI. It decides the pushed
+/// bytes (and so the digest) of the podman and pack personalities, and what their `inspect`
+/// prints.
 pub fn podman_media_type(index: &ImageIndex) -> &str {
     match index.media_type.as_deref() {
         Some(mt) => mt,
         None if index.manifests.is_empty() => media_type::DOCKER_LIST,
+        None if docker_only(index) && !oci_only(index) => media_type::DOCKER_LIST,
         None => media_type::OCI_INDEX,
     }
+}
+
+/// True when an entry's platform has `features`, which only a Docker list holds.
+fn docker_only(index: &ImageIndex) -> bool {
+    index.manifests.iter().any(|d| {
+        d.platform
+            .as_ref()
+            .and_then(|p| p.features.as_ref())
+            .is_some_and(|f| !f.is_empty())
+    })
+}
+
+/// True when the list holds what only an OCI index can: annotations, a subject, an
+/// artifactType, an entry's annotations, artifactType or data.
+fn oci_only(index: &ImageIndex) -> bool {
+    index.annotations.as_ref().is_some_and(|a| !a.is_empty())
+        || index.subject.is_some()
+        || index.artifact_type.is_some()
+        || index.manifests.iter().any(|d| {
+            d.annotations.as_ref().is_some_and(|a| !a.is_empty())
+                || d.artifact_type.is_some()
+                || d.data.is_some()
+        })
+}
+
+/// An entry of a list as containers/image writes a Docker list (`Schema2List`) and podman's
+/// inspect shows it: `mediaType`, `size`, `digest` (size before digest, unlike docker's and
+/// image-spec's order), `urls`, `platform`, then what only OCI holds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodmanEntry<'a> {
+    pub media_type: &'a str,
+    pub size: u64,
+    pub digest: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urls: Option<&'a Vec<String>>,
+    pub platform: DockerPlatform<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<&'a Annotations>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<&'a str>,
+}
+
+/// The bytes podman pushes for `index` (converted first when `--format` asked): an OCI index
+/// in image-spec's field order, or, when its media type is a Docker list, containers/image's
+/// `Schema2List` compact (entries `mediaType`, `size`, `digest`, `urls`, `platform`; Docker's
+/// platform fields, `features` included).
+pub fn podman_bytes(index: &ImageIndex) -> Vec<u8> {
+    let mt = podman_media_type(index);
+    if mt != media_type::DOCKER_LIST {
+        let mut index = index.clone();
+        index.media_type = Some(mt.to_string());
+        return oci_bytes(&index);
+    }
+    let list = DockerList {
+        schema_version: 2,
+        media_type: mt,
+        artifact_type: None,
+        manifests: index
+            .manifests
+            .iter()
+            .map(|d| PodmanEntry {
+                media_type: &d.media_type,
+                size: d.size,
+                digest: d.digest.as_str(),
+                urls: d.urls.as_ref(),
+                platform: DockerPlatform::of(d.platform.as_ref()),
+                annotations: None,
+                artifact_type: None,
+                data: None,
+            })
+            .collect(),
+        subject: None,
+        annotations: None,
+    };
+    crate::json::go::to_vec(&list, "")
 }
 
 /// docker's store file name of a reference (`:` → `-`, `/` → `_`), the key it sorts a list's

@@ -214,6 +214,9 @@ pub struct PushArgs {
     /// Also tag the pushed list with this tag (repeatable)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Print no progress (podman; manifold's push prints none)
+    #[arg(short, long)]
+    pub quiet: bool,
     /// Push the member images too (podman; manifold always makes sure they are there)
     #[arg(long, hide = true, num_args = 0..=1, default_missing_value = "true")]
     pub all: Option<bool>,

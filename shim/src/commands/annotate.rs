@@ -74,6 +74,7 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
             "annotate needs the entry: LIST IMAGE|DIGEST (or --index to annotate the list itself)",
         ));
     };
+    let image = words.image_argument(image)?;
     if manifold_engine::Digest::parse(image).is_err() {
         if let Err(e) = crate::source::Location::parse(image) {
             if let Some(refused) = words.bad_entry_name(image, &e) {

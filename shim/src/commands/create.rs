@@ -76,16 +76,16 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
     }
     let name = ctx.list_name(&args.list)?;
     let recipe = Recipe::parse(ctx, args)?;
-    let exists = || ctx.words.list_exists(&args.list, &name);
+    let exists = |list: Option<&LocalList>| ctx.words.list_exists(&args.list, &name, list);
     // Fail before any request when the list exists and may not be amended.
     if !args.amend && ctx.store.exists(&name) {
-        return Err(exists());
+        return Err(exists(ctx.store.load(&name).ok().flatten().as_ref()));
     }
     let fetched = recipe.sources.fetch(remote, args.registry_args.jobs)?;
 
     let lock = ctx.store.lock(&name)?;
     let base = match ctx.store.load(&name)? {
-        Some(_) if !args.amend => return Err(exists()),
+        Some(l) if !args.amend => return Err(exists(Some(&l))),
         Some(l) => l,
         None => recipe.new_list(&name),
     };

@@ -12,11 +12,15 @@ use crate::output::Words;
 use crate::source::{self, Location, NewEntry, Remote};
 use crate::store::LocalList;
 
-/// Parses every IMAGE argument, in the personality's words for a bad one.
+/// Parses every IMAGE argument, in the personality's words for a bad one; a transport prefix
+/// is the personality's to take or refuse (podman's `docker://`).
 pub fn locations(words: &dyn Words, images: &[String]) -> CliResult<Vec<Location>> {
     images
         .iter()
-        .map(|raw| Location::parse(raw).map_err(|e| words.bad_image(raw, &e)))
+        .map(|raw| {
+            let image = words.image_argument(raw)?;
+            Location::parse(image).map_err(|e| words.bad_image(raw, &e))
+        })
         .collect()
 }
 

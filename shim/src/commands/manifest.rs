@@ -21,7 +21,7 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
     let mut client = RemoteClient::from_args(&registry_args);
     client.docker_words = personality == Personality::Docker;
     let remote: Option<&dyn Remote> = Some(&client);
-    match cmd {
+    let result = match cmd {
         ManifestCommand::Create(args) => create::run(&ctx, &args, remote),
         ManifestCommand::Add(args) => add::run(&ctx, &args, remote),
         ManifestCommand::Annotate(args) => annotate::run(&ctx, &args, remote),
@@ -37,5 +37,9 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Remove(args) => rm::delete_lists(&ctx, &args.args),
         ManifestCommand::Exists { list } => ls::exists(&ctx, &list),
         ManifestCommand::Ls => ls::ls(&ctx),
+    };
+    match personality {
+        Personality::Podman => result.map_err(crate::output::podman::failure),
+        _ => result,
     }
 }

@@ -19,18 +19,24 @@ pub fn destination(words: &dyn Words, raw: &str) -> CliResult<Location> {
     Location::parse(raw).map_err(|e| words.bad_destination(raw, &e))
 }
 
-/// Prints the outcome of a publish as the personality does, and writes `--digestfile`.
+/// Prints the outcome of a publish as the personality does, and writes `--digestfile`. With
+/// `always` the digest is printed even where the tool's push prints nothing (the `--publish`
+/// flows, which no tool has and which have no `--digestfile`).
 pub fn report(
     words: &dyn Words,
     list_raw: &str,
     digest: &Digest,
     digestfile: Option<&std::path::Path>,
+    always: bool,
 ) -> CliResult {
     if let Some(path) = digestfile {
         crate::store::write_atomic(path, digest.as_str().as_bytes())
             .map_err(|e| CliError::failed(format!("--digestfile: {}", e.0)))?;
     }
-    println!("{}", words.pushed(list_raw, digest));
+    let line = words
+        .pushed(list_raw, digest)
+        .or_else(|| always.then(|| digest.to_string()));
+    crate::output::say(line);
     Ok(())
 }
 
@@ -63,5 +69,5 @@ pub fn publish_list(
         jobs: flags::jobs(opts.jobs),
     };
     let digest = crate::publish::publish(&p, dest)?;
-    report(ctx.words, opts.list_raw, &digest, None)
+    report(ctx.words, opts.list_raw, &digest, None, true)
 }

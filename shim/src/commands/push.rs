@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
     let list = ctx
         .store
         .load(&name)?
-        .ok_or_else(|| words.no_such_list(&args.list, &name))?;
+        .ok_or_else(|| words.no_list_to_push(&args.list, &name))?;
     if list.index.manifests.is_empty() {
         if let Some(refused) = words.empty_push(&name) {
             return Err(refused);
@@ -40,7 +40,13 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         jobs: flags::jobs(args.registry_args.jobs),
     };
     let digest = publish(&p, &dest)?;
-    publishing::report(words, &args.list, &digest, args.digestfile.as_deref())?;
+    publishing::report(
+        words,
+        &args.list,
+        &digest,
+        args.digestfile.as_deref(),
+        false,
+    )?;
     if args.purge || args.rm {
         let lock = ctx.store.lock(&name)?;
         ctx.store.remove(&lock, &name)?;

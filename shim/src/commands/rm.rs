@@ -17,19 +17,21 @@ pub fn delete_lists(ctx: &Context, lists: &[String]) -> CliResult {
                 .map_err(|e| ctx.words.bad_list_name_to_push(raw, &e))?;
             // No lock (and so no lock file) for a list that is not there.
             if !ctx.store.exists(&name) {
-                return Err(ctx.words.no_such_list(raw, &name));
+                return Err(ctx.words.no_list_to_delete(raw, &name));
             }
             let lock = ctx.store.lock(&name)?;
             // A damaged list is removed too (docker cannot): every "damaged" message tells the
             // user to `rm` it, and nothing in it can be read anyway.
-            if let Ok(None) = ctx.store.load(&name) {
-                return Err(ctx.words.no_such_list(raw, &name));
-            }
+            let list = match ctx.store.load(&name) {
+                Ok(None) => return Err(ctx.words.no_list_to_delete(raw, &name)),
+                Ok(Some(list)) => Some(list),
+                Err(_) => None,
+            };
             ctx.store.remove(&lock, &name)?;
-            Ok(name)
+            Ok((name, list))
         })();
         match result {
-            Ok(name) => output::say(ctx.words.list_deleted(&name)),
+            Ok((name, list)) => output::say(ctx.words.list_deleted(&name, list.as_ref())),
             Err(e) => errors.push(e),
         }
     }
@@ -65,7 +67,7 @@ pub fn drop_entries(ctx: &Context, args: &[String]) -> CliResult {
         // pack takes repo@sha256:… references; podman a bare digest; both work here.
         let selector = raw.rsplit_once('@').map_or(raw.as_str(), |(_, d)| d);
         let i = ops::find_entry(&list.index, selector)
-            .map_err(|e| ctx.words.bad_instance(raw, selector, &e))?;
+            .map_err(|e| ctx.words.bad_instance(list_raw, raw, selector, &e))?;
         list.remove_entry(i);
     }
     ctx.store.save(&lock, &list, &[])?;

@@ -177,7 +177,7 @@ impl super::Words for Docker {
         no_entry_in(image, raw)
     }
 
-    fn list_exists(&self, _raw: &str, _name: &str) -> CliError {
+    fn list_exists(&self, _raw: &str, _name: &str, _list: Option<&LocalList>) -> CliError {
         CliError::failed("refusing to amend an existing manifest list with no --amend flag")
     }
 
@@ -195,6 +195,7 @@ impl super::Words for Docker {
 
     fn bad_instance(
         &self,
+        _list_raw: &str,
         _raw: &str,
         _selector: &str,
         e: &manifold_engine::ops::OpsError,

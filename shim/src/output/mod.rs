@@ -45,11 +45,23 @@ pub trait Words: Sync {
         self.no_such_list(raw, name)
     }
 
-    /// `create` of a list that exists, without `--amend`.
-    fn list_exists(&self, raw: &str, name: &str) -> CliError;
+    /// `create` of a list that exists, without `--amend` (`list`: what it holds, when readable).
+    fn list_exists(&self, raw: &str, name: &str, list: Option<&LocalList>) -> CliError;
+
+    /// `push` of a list that is not in the store.
+    fn no_list_to_push(&self, raw: &str, name: &str) -> CliError {
+        self.no_such_list(raw, name)
+    }
 
     /// `annotate`: no entry of list `raw` (stored as `name`) is `image`.
     fn entry_not_found(&self, raw: &str, name: &str, image: &str) -> CliError;
+
+    /// An IMAGE argument as this tool writes it, its transport prefix handled: podman's
+    /// `docker://` is dropped, and the containers/image transports manifold cannot read
+    /// (`containers-storage:`, `dir:`, ...) are refused. Docker and pack take the text as is.
+    fn image_argument<'a>(&self, raw: &'a str) -> CliResult<&'a str> {
+        Ok(raw)
+    }
 
     /// An IMAGE argument that names no location.
     fn bad_image(&self, raw: &str, e: &LocationError) -> CliError;
@@ -57,8 +69,8 @@ pub trait Words: Sync {
     /// A push destination that names no location.
     fn bad_destination(&self, raw: &str, e: &LocationError) -> CliError;
 
-    /// An entry of `remove LIST DIGEST` (pack: `rm`) that is not in the list.
-    fn bad_instance(&self, raw: &str, selector: &str, e: &OpsError) -> CliError;
+    /// An entry `raw` of `remove LIST DIGEST` (pack: `rm`) that is not in list `list_raw`.
+    fn bad_instance(&self, list_raw: &str, raw: &str, selector: &str, e: &OpsError) -> CliError;
 
     /// `create --insecure` without `--publish` (pack refuses it).
     fn insecure_without_publish(&self) -> Option<CliError> {
@@ -102,12 +114,18 @@ pub trait Words: Sync {
     fn annotated(&self, raw: &str, image: &str, list: &LocalList) -> Option<String>;
 
     /// What a publish prints: the digest, or the tool's sentence.
-    fn pushed(&self, _raw: &str, digest: &Digest) -> String {
-        digest.to_string()
+    /// `None`: the tool prints nothing on stdout (podman; `--digestfile` has the digest).
+    fn pushed(&self, _raw: &str, digest: &Digest) -> Option<String> {
+        Some(digest.to_string())
     }
 
-    /// What `rm` prints for each list it deleted.
-    fn list_deleted(&self, _name: &str) -> Option<String> {
+    /// `rm` of a list that is not in the store (podman exits 1 there, 125 elsewhere).
+    fn no_list_to_delete(&self, raw: &str, name: &str) -> CliError {
+        self.no_such_list(raw, name)
+    }
+
+    /// What `rm` prints for each list it deleted (`list`: what it held, unless it was damaged).
+    fn list_deleted(&self, _name: &str, _list: Option<&LocalList>) -> Option<String> {
         None
     }
 

@@ -27,7 +27,7 @@ impl super::Words for Pack {
         error(format!("Image: '{raw}' not found"))
     }
 
-    fn list_exists(&self, raw: &str, _name: &str) -> CliError {
+    fn list_exists(&self, raw: &str, _name: &str, _list: Option<&LocalList>) -> CliError {
         error(format!(
             "manifest list '{raw}' already exists in local storage; use 'pack manifest remove' to remove it before creating a new manifest list with the same name"
         ))
@@ -47,6 +47,7 @@ impl super::Words for Pack {
 
     fn bad_instance(
         &self,
+        _list_raw: &str,
         raw: &str,
         _selector: &str,
         e: &manifold_engine::ops::OpsError,
@@ -82,8 +83,10 @@ impl super::Words for Pack {
         ))
     }
 
-    fn pushed(&self, raw: &str, _digest: &manifold_engine::Digest) -> String {
-        format!("Successfully pushed manifest list '{raw}' to registry")
+    fn pushed(&self, raw: &str, _digest: &manifold_engine::Digest) -> Option<String> {
+        Some(format!(
+            "Successfully pushed manifest list '{raw}' to registry"
+        ))
     }
 
     fn lists_deleted(&self) -> Option<String> {

@@ -19,10 +19,9 @@ use manifold_engine::model::AnyDocument;
 use manifold_engine::ops::{self, ListFormat};
 use manifold_engine::registry::{plan, IndexTarget};
 use manifold_engine::validate::{validate, DocumentKind, Severity};
-use manifold_engine::{serialize, Digest};
+use manifold_engine::Digest;
 
 use crate::error::{CliError, CliResult};
-use crate::output::docker;
 use crate::personality::Personality;
 use crate::source::{Location, Remote};
 use crate::store::LocalList;
@@ -56,14 +55,9 @@ pub fn list_bytes(p: &Publish) -> CliResult<Vec<u8>> {
         }
         list.index = converted;
     }
-    Ok(match p.personality {
-        Personality::Docker => docker::list_bytes(&list, None)?,
-        Personality::Podman | Personality::Pack => {
-            let mut index = list.index.clone();
-            index.media_type = Some(serialize::podman_media_type(&list.index).to_string());
-            serialize::oci_bytes(&index)
-        }
-    })
+    // Each personality's push form: docker's encoder and order, podman's Schema2List or OCI
+    // index, pack's OCI index (all the engine's serialisation, `manifold_engine::serialize`).
+    p.personality.words().push_bytes(&list)
 }
 
 /// Checks made before any request: docker's os/arch rule, and the engine's validation.

@@ -19,7 +19,8 @@ use crate::pool::run_bounded;
 use crate::registry::remote::MAX_SMALL_BLOB;
 use crate::registry::{target_of, Client, Manifest, Options, RegistryError, Repo};
 
-pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
+/// `podman`: a list is shown as podman shows a registry's list (`output::podman`).
+pub fn run(args: &InspectArgs, reference: &str, podman: bool) -> CliResult {
     let r = Reference::parse_docker(reference)?;
     let client = Client::new(Options::from_args(&args.registry_args));
     let repo = Repo::of(&r);
@@ -45,6 +46,9 @@ pub fn run(args: &InspectArgs, reference: &str) -> CliResult {
             };
             out.push(b'\n');
             output::print_bytes(&out)
+        }
+        AnyDocument::Index(index) if podman && !args.verbose => {
+            output::print_bytes(&output::podman::remote_list_bytes(&index.value))
         }
         AnyDocument::Index(index) => {
             // Children are fetched concurrently (bounded by --jobs); results keep list order.
