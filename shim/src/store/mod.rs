@@ -23,18 +23,26 @@
 //! 1,485,387 B), `du -sk` 1,580 KiB; file bytes (each inode once) 840,091 B before, 279,707 B
 //! after. Most of what is left is the 150 list folders themselves.
 
+mod check;
 pub mod names;
 mod pool;
+mod save;
+#[cfg(test)]
+mod tests;
+mod write;
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use manifold_engine::layout::{self, REF_NAME};
-use manifold_engine::model::{Annotations, Descriptor, Document, ImageIndex};
-use manifold_engine::{media_type, retain, serialize, Digest};
+use manifold_engine::model::{Descriptor, Document, ImageIndex};
+use manifold_engine::{media_type, Digest};
 
 use pool::Pool;
+pub(crate) use write::io_err;
+use write::temp_folder;
+pub use write::{unique, write_atomic};
 
 /// Where each entry came from (a JSON array aligned with the list's entries), so push knows
 /// which repository to mount or copy from and docker-style commands can name entries by reference.
@@ -89,39 +97,6 @@ impl From<StoreError> for crate::error::CliError {
         crate::error::CliError::failed(e.0)
     }
 }
-
-/// `cannot WHAT PATH: OS ERROR`, with the way out for a full or failing device.
-pub(crate) fn io_err(what: &str, path: &Path, e: io::Error) -> StoreError {
-    StoreError(format!(
-        "cannot {what} {}: {e}{}",
-        path.display(),
-        way_out(path, &e)
-    ))
-}
-
-/// What to do about a full or failing device, naming the folder whose device it is: the local
-/// store (and the variable that moves it) for a path inside it, else the path's folder.
-fn way_out(path: &Path, e: &io::Error) -> String {
-    let holder = match Store::open() {
-        Ok(s) if path.starts_with(&s.root) => {
-            format!(
-                "the local store ({}, set by MANIFOLD_HOME)",
-                s.root.display()
-            )
-        }
-        _ => path.parent().unwrap_or(path).display().to_string(),
-    };
-    match e.kind() {
-        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
-            format!("; free space on the device holding {holder} and run the command again")
-        }
-        _ if e.raw_os_error() == Some(5) => {
-            format!("; the device holding {holder} reported an I/O error: check it")
-        }
-        _ => String::new(),
-    }
-}
-
 pub struct Store {
     root: PathBuf,
 }
@@ -296,190 +271,6 @@ impl Store {
             .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
         Ok(bytes)
     }
-
-    /// Writes `list` and `blobs` (member manifests and configs not stored yet). The caller holds
-    /// the list's lock. A new list is built in a hidden temp folder and renamed into place; an
-    /// existing one gets its blobs first and its index.json last, each by rename.
-    ///
-    /// All or nothing, full disk or not: when any step fails, every file this save made is
-    /// removed again before the error (which names the path and the OS error) is returned, so
-    /// the store is as it was. After a successful save, the blobs the list no longer needs (those
-    /// of removed entries, replaced list blobs, what a killed run wrote) are deleted, still under
-    /// the lock; which ones is the engine's rule (`retain::needed`).
-    pub fn save(
-        &self,
-        _lock: &ListLock,
-        list: &LocalList,
-        blobs: &[(Digest, Vec<u8>)],
-    ) -> Result<(), StoreError> {
-        let lists = self.lists();
-        fs::create_dir_all(&lists).map_err(|e| io_err("create", &lists, e))?;
-        self.clean_temps(&list.name);
-        let dir = self.dir(&list.name);
-        let mut made = Made::default();
-        match self.write_list(&dir, list, blobs, &mut made) {
-            Ok(list_digest) => {
-                self.collect(&dir, &list_digest, &list.index);
-                Ok(())
-            }
-            Err(e) => {
-                made.undo(&self.pool());
-                Err(StoreError(format!(
-                    "{}; the local list {} is unchanged",
-                    e.0, list.name
-                )))
-            }
-        }
-    }
-
-    /// The writing half of `save`; what it made is recorded in `made` as it goes. Returns the
-    /// digest of the list blob.
-    fn write_list(
-        &self,
-        dir: &Path,
-        list: &LocalList,
-        blobs: &[(Digest, Vec<u8>)],
-        made: &mut Made,
-    ) -> Result<Digest, StoreError> {
-        let lists = self.lists();
-        let fresh = !dir.join("index.json").is_file();
-        let work = if fresh {
-            let tmp = lists.join(temp_folder(&list.name));
-            made.folder = Some(tmp.clone());
-            fs::create_dir_all(tmp.join("blobs/sha256")).map_err(|e| io_err("create", &tmp, e))?;
-            write_file(
-                &tmp.join("oci-layout"),
-                br#"{"imageLayoutVersion":"1.0.0"}"#,
-                true,
-            )?;
-            tmp
-        } else {
-            dir.to_path_buf()
-        };
-        // Member manifests and configs are a verified cache: every read checks the digest, and
-        // push fetches a missing or damaged one again by digest from its recorded source. So
-        // they are renamed into place without a sync each (an fsync costs 2-4 ms on a virtual
-        // disk: 100 of them were 90% of `create` of 50 images); the list blob and index.json,
-        // which are the list, are synced, and each folder once. Each is a hard link to the
-        // shared pool's copy when there is one (see `pool`).
-        let pool = self.pool();
-        for (digest, bytes) in blobs {
-            let path = blob_path(&work, digest);
-            let existed = path.is_file();
-            if existed && blob_ok(&path, digest) {
-                continue;
-            }
-            if !pool.link_into(digest, &path) {
-                write_file(&path, bytes, false)?;
-                pool.offer(digest, &path);
-            }
-            if !existed {
-                made.files.push((path, Some(digest.clone())));
-            }
-        }
-        let mut stored = list.index.clone();
-        stored.media_type = Some(media_type::OCI_INDEX.to_string());
-        let list_bytes = serialize::oci_bytes(&stored);
-        let list_desc = Descriptor::of(media_type::OCI_INDEX, &list_bytes);
-        let list_path = blob_path(&work, &list_desc.digest);
-        if !blob_ok(&list_path, &list_desc.digest) {
-            let existed = list_path.is_file();
-            write_file(&list_path, &list_bytes, true)?;
-            if !existed {
-                made.files.push((list_path.clone(), None));
-            }
-            sync_dir(list_path.parent().expect("blob paths have a parent"));
-        }
-        let mut a = Annotations::new();
-        a.insert(REF_NAME.to_string(), list.name.clone());
-        a.insert(
-            SOURCES.to_string(),
-            serde_json::to_string(&list.sources).expect("strings serialise"),
-        );
-        if let Some(mt) = list.index.media_type.as_deref() {
-            a.insert(
-                FORMAT.to_string(),
-                if mt == media_type::DOCKER_LIST {
-                    "docker"
-                } else {
-                    "oci"
-                }
-                .to_string(),
-            );
-        }
-        let list_digest = list_desc.digest.clone();
-        let mut top = list_desc;
-        top.annotations = Some(a);
-        let mut layout = ImageIndex::new(media_type::OCI_INDEX);
-        layout.manifests.push(top);
-        write_file(
-            &work.join("index.json"),
-            &serialize::oci_bytes(&layout),
-            true,
-        )?;
-        sync_dir(&work);
-        if fresh {
-            if dir.exists() {
-                // A folder without index.json: left by hand or by a crash before index.json; replace it.
-                let trash = lists.join(temp_folder(&list.name));
-                fs::rename(dir, &trash).map_err(|e| io_err("move aside", dir, e))?;
-                let _ = fs::remove_dir_all(&trash);
-            }
-            fs::rename(&work, dir).map_err(|e| io_err("rename into place", dir, e))?;
-            made.folder = None;
-            sync_dir(&lists);
-        }
-        Ok(list_digest)
-    }
-
-    /// Deletes the blobs in the list's folder that the list does not need (the engine decides
-    /// which), releasing their pool copies. Nothing is deleted when a needed blob is missing.
-    fn collect(&self, dir: &Path, list_digest: &Digest, index: &ImageIndex) {
-        let needed = retain::needed(list_digest, index, |d| fs::read(blob_path(dir, d)).ok());
-        let pool = self.pool();
-        for d in needed.unneeded(&present_blobs(dir)) {
-            if fs::remove_file(blob_path(dir, &d)).is_ok() {
-                pool.release(&d);
-            }
-        }
-    }
-
-    /// Checks that every blob the list needs is there and matches its digest (`load` reads only
-    /// index.json and the list blob). The error says which blob, and how to get it back.
-    pub fn check(&self, list: &LocalList) -> Result<(), StoreError> {
-        let dir = self.dir(&list.name);
-        let mut stored = list.index.clone();
-        stored.media_type = Some(media_type::OCI_INDEX.to_string());
-        let list_digest = Digest::sha256(&serialize::oci_bytes(&stored));
-        let needed = retain::needed(&list_digest, &list.index, |d| {
-            fs::read(blob_path(&dir, d)).ok()
-        });
-        let Some(first) = needed.missing.first() else {
-            return Ok(());
-        };
-        let name = &list.name;
-        let more = match needed.missing.len() {
-            1 => String::new(),
-            n => format!(", and {} more", n - 1),
-        };
-        let source = first
-            .role
-            .entry()
-            .and_then(|i| list.sources.get(i).cloned().flatten());
-        let fix = match source {
-            Some(src) => format!(
-                "add its source again with `manifold add {name} {src}`, or remove the list with `manifold rm {name}`"
-            ),
-            None => format!("remove it with `manifold rm {name}` and create it again"),
-        };
-        Err(StoreError(format!(
-            "the local list {name} is damaged ({} {} is missing or damaged{more}) in {}; {fix}",
-            first.role.describe(),
-            first.digest,
-            dir.display()
-        )))
-    }
-
     /// Deletes a list (the caller holds its lock): renamed aside first, so a crash never leaves
     /// half a list under the real name.
     pub fn remove(&self, _lock: &ListLock, name: &str) -> Result<bool, StoreError> {
@@ -522,26 +313,6 @@ impl Store {
         out.sort();
         Ok(out)
     }
-
-    /// Removes what a killed run left for this list (safe: we hold its lock): its temp and
-    /// trash folders beside the lists, and temp files in its folder and its blob folders.
-    fn clean_temps(&self, name: &str) {
-        let prefix = temp_prefix(name);
-        if let Ok(rd) = fs::read_dir(self.lists()) {
-            for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&prefix) {
-                    let _ = fs::remove_dir_all(e.path());
-                }
-            }
-        }
-        let dir = self.dir(name);
-        remove_temp_files(&dir);
-        if let Ok(rd) = fs::read_dir(dir.join("blobs")) {
-            for e in rd.flatten() {
-                remove_temp_files(&e.path());
-            }
-        }
-    }
 }
 
 fn recorded_name(dir: &Path) -> Option<String> {
@@ -555,232 +326,6 @@ fn recorded_name(dir: &Path) -> Option<String> {
         .get(REF_NAME)
         .cloned()
 }
-
-/// What a failing save made, to be removed again.
-#[derive(Default)]
-struct Made {
-    /// The temp folder of a new list (until it is renamed into place).
-    folder: Option<PathBuf>,
-    /// Files made in the list's folder (or the temp folder), with their digest when the pool
-    /// may hold a copy.
-    files: Vec<(PathBuf, Option<Digest>)>,
-}
-
-impl Made {
-    fn undo(self, pool: &Pool) {
-        for (path, _) in &self.files {
-            let _ = fs::remove_file(path);
-        }
-        if let Some(folder) = &self.folder {
-            let _ = fs::remove_dir_all(folder);
-        }
-        for (_, digest) in &self.files {
-            if let Some(d) = digest {
-                pool.release(d);
-            }
-        }
-    }
-}
-
-/// Whether the blob at `path` is there and matches `digest`.
-fn blob_ok(path: &Path, digest: &Digest) -> bool {
-    fs::read(path).is_ok_and(|b| digest.verify(&b).is_ok())
-}
-
-/// The digests of the blob files in a list folder (temp files and other names left alone).
-fn present_blobs(dir: &Path) -> Vec<Digest> {
-    let mut out = Vec::new();
-    let Ok(algs) = fs::read_dir(dir.join("blobs")) else {
-        return out;
-    };
-    for alg in algs.flatten() {
-        let alg_name = alg.file_name().to_string_lossy().into_owned();
-        let Ok(files) = fs::read_dir(alg.path()) else {
-            continue;
-        };
-        for f in files.flatten() {
-            let hex = f.file_name().to_string_lossy().into_owned();
-            if let Ok(d) = Digest::parse(&format!("{alg_name}:{hex}")) {
-                out.push(d);
-            }
-        }
-    }
-    out
-}
-
 fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
     dir.join(layout::blob_path(digest))
-}
-
-/// Deletes the `.tmp-*` files directly in `dir` (what `write_atomic` leaves when killed).
-fn remove_temp_files(dir: &Path) {
-    if let Ok(rd) = fs::read_dir(dir) {
-        for e in rd.flatten() {
-            if e.file_name().to_string_lossy().starts_with(".tmp-")
-                && e.file_type().is_ok_and(|t| t.is_file())
-            {
-                let _ = fs::remove_file(e.path());
-            }
-        }
-    }
-}
-
-/// The start of every temp folder name of one list. `+` never appears in an encoded name, so
-/// the prefix of `app:latest` is not a prefix of `app:latest-1`'s temp folders.
-fn temp_prefix(name: &str) -> String {
-    format!(".tmp-{}+", names::encode(name))
-}
-
-fn temp_folder(name: &str) -> String {
-    format!("{}{}", temp_prefix(name), unique())
-}
-
-/// A name part no other writer uses at the same time: process id, a per-process counter
-/// (threads of one run write blobs in parallel) and the clock's nanoseconds.
-pub fn unique() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}-{}-{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// Writes `bytes` to a hidden temp file beside `path`, syncs it, and renames it over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    write_file(path, bytes, true)?;
-    sync_dir(path.parent().expect("store paths have a parent"));
-    Ok(())
-}
-
-/// Writes `bytes` to a hidden temp file beside `path` and renames it over `path`, so a reader
-/// sees the old file or the new one; with `sync`, the file's data is synced before the rename
-/// (its folder is the caller's to sync).
-fn write_file(path: &Path, bytes: &[u8], sync: bool) -> Result<(), StoreError> {
-    let dir = path.parent().expect("store paths have a parent");
-    // The folders made here are removed again if the write fails.
-    let mut made_dirs = Vec::new();
-    let mut d = dir;
-    while !d.as_os_str().is_empty() && !d.exists() {
-        made_dirs.push(d.to_path_buf());
-        match d.parent() {
-            Some(p) => d = p,
-            None => break,
-        }
-    }
-    let remove_made = || {
-        for d in &made_dirs {
-            let _ = fs::remove_dir(d);
-        }
-    };
-    if let Err(e) = fs::create_dir_all(dir) {
-        remove_made();
-        return Err(io_err("create", dir, e));
-    }
-    let tmp = dir.join(format!(".tmp-{}", unique()));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        if sync {
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        remove_made();
-        return Err(io_err("write", path, e));
-    }
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use manifold_engine::model::Platform;
-
-    fn temp_store() -> (Store, PathBuf) {
-        let root = std::env::temp_dir().join(format!("manifold-store-test-{}", unique()));
-        (Store::at(&root), root)
-    }
-
-    #[test]
-    fn save_load_round_trip_and_remove() {
-        let (store, root) = temp_store();
-        let name = "docker.io/library/foo:latest";
-        assert!(store.load(name).unwrap().is_none());
-        let child = br#"{"schemaVersion":2}"#.to_vec();
-        let mut d = Descriptor::of(media_type::DOCKER_MANIFEST, &child);
-        d.platform = Some(Platform::new("linux", "amd64"));
-        let mut list = LocalList::new(name, ImageIndex::new(media_type::OCI_INDEX));
-        list.index.media_type = None;
-        list.push_entry(d.clone(), Some("docker.io/library/foo:amd64".into()));
-        {
-            let lock = store.lock(name).unwrap();
-            store
-                .save(&lock, &list, &[(d.digest.clone(), child.clone())])
-                .unwrap();
-        }
-        let back = store.load(name).unwrap().unwrap();
-        assert_eq!(back, list);
-        assert_eq!(store.read_blob(name, &d.digest).unwrap(), child);
-        assert_eq!(store.names().unwrap(), vec![name.to_string()]);
-        let lock = store.lock(name).unwrap();
-        assert!(store.remove(&lock, name).unwrap());
-        assert!(store.load(name).unwrap().is_none());
-        let _ = fs::remove_dir_all(root);
-    }
-
-    #[test]
-    fn member_blobs_are_shared_through_the_pool_and_lock_files_go_at_release() {
-        use std::os::unix::fs::MetadataExt;
-        let (store, root) = temp_store();
-        let child = br#"{"schemaVersion":2,"shared":true}"#.to_vec();
-        let d = Descriptor::of(media_type::OCI_MANIFEST, &child);
-        let names = ["docker.io/library/a:latest", "docker.io/library/b:latest"];
-        for name in names {
-            let mut list = LocalList::new(name, ImageIndex::new(media_type::OCI_INDEX));
-            list.push_entry(d.clone(), None);
-            let lock = store.lock(name).unwrap();
-            store
-                .save(&lock, &list, &[(d.digest.clone(), child.clone())])
-                .unwrap();
-            drop(lock);
-            assert!(!root.join("locks").join(names::encode(name)).exists());
-        }
-        let pooled = Pool::new(&root).path(&d.digest);
-        let links = || fs::metadata(&pooled).map(|m| m.nlink()).ok();
-        assert_eq!(links(), Some(3), "one inode: the pool and both lists");
-        for (i, name) in names.iter().enumerate() {
-            let lock = store.lock(name).unwrap();
-            store.remove(&lock, name).unwrap();
-            assert_eq!(links(), [Some(2), None][i]);
-        }
-        let _ = fs::remove_dir_all(root);
-    }
-
-    #[test]
-    fn damaged_index_is_reported_with_the_way_out() {
-        let (store, root) = temp_store();
-        let name = "docker.io/library/bar:latest";
-        fs::create_dir_all(store.dir(name)).unwrap();
-        fs::write(store.dir(name).join("index.json"), b"{garbage").unwrap();
-        let err = store.load(name).unwrap_err().0;
-        assert!(
-            err.contains("damaged") && err.contains("manifold rm"),
-            "{err}"
-        );
-        let _ = fs::remove_dir_all(root);
-    }
 }
