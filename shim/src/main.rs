@@ -14,6 +14,7 @@ mod publish;
 mod registry;
 mod source;
 mod store;
+mod strict;
 
 use clap::Parser;
 
@@ -37,14 +38,20 @@ fn main() {
 /// Parses the command line; a mistake exits with the personality's usage code (docker: 125 for
 /// an unknown flag, 1 for a wrong argument count; podman 125; manifold's own commands 2).
 fn parse_args() -> Cli {
+    // Lossy: an argument that is not UTF-8 is reported by clap below, never a flag here.
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Ok(p) = personality::Personality::detect(compat_flag(&args).as_deref()) {
+        if let Some(e) = strict::check(p, &args) {
+            eprintln!("{}", e.message);
+            std::process::exit(e.code);
+        }
+    }
     match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            // Lossy: an argument that is not UTF-8 is exactly what clap is reporting here.
-            let args: Vec<String> = std::env::args_os()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect();
             let list_command = args.iter().skip(1).any(|a| {
                 matches!(
                     a.as_str(),
@@ -72,11 +79,7 @@ fn parse_args() -> Cli {
                             | ErrorKind::ValueValidation
                             | ErrorKind::NoEquals
                     );
-                    let compat = args
-                        .windows(2)
-                        .find(|w| w[0] == "--compat")
-                        .map(|w| w[1].clone());
-                    personality::Personality::detect(compat.as_deref())
+                    personality::Personality::detect(compat_flag(&args).as_deref())
                         .map_or(2, |p| p.usage_exit_code(flag))
                 }
                 _ => 2,
@@ -85,6 +88,17 @@ fn parse_args() -> Cli {
             std::process::exit(code);
         }
     }
+}
+
+/// The value of `--compat` on the raw command line (`--compat X` or `--compat=X`).
+fn compat_flag(args: &[String]) -> Option<String> {
+    args.iter().enumerate().skip(1).find_map(|(i, a)| {
+        if a == "--compat" {
+            args.get(i + 1).cloned()
+        } else {
+            a.strip_prefix("--compat=").map(String::from)
+        }
+    })
 }
 
 fn run(cli: Cli) -> CliResult {

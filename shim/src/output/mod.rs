@@ -126,6 +126,17 @@ pub trait Words: Sync {
 
     /// The bytes a push of this list sends (`inspect --raw`).
     fn push_bytes(&self, list: &LocalList) -> CliResult<Vec<u8>>;
+
+    /// A flag of list command `command` that this tool does not have; `problem` is pflag's
+    /// sentence (`unknown flag: --x`, `unknown shorthand flag: 'r' in -rf`). The default is
+    /// podman's form (cobra with podman's flag-error hook): `Error: `, the sentence, then
+    /// `See 'podman manifest CMD --help'`, exit 125.
+    fn unknown_flag(&self, command: &str, problem: &str) -> CliError {
+        CliError::with_code(
+            format!("Error: {problem}\nSee 'podman manifest {command} --help'"),
+            125,
+        )
+    }
 }
 
 /// The ID podman prints after changing a list: the hex digest of the stored list as OCI.
