@@ -9,6 +9,7 @@ mod input;
 mod layout;
 mod output;
 mod personality;
+mod pipe;
 mod pool;
 mod publish;
 mod registry;
@@ -22,6 +23,7 @@ use crate::cli::{Cli, Command};
 use crate::error::CliResult;
 
 fn main() {
+    pipe::install();
     let cli = parse_args();
     let code = match run(cli) {
         Ok(()) => 0,

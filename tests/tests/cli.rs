@@ -75,3 +75,65 @@ fn each_personality_refuses_what_its_tool_lacks() {
         out.stderr
     );
 }
+
+/// An index whose report runs to megabytes: 3 problems for each of 20,000 entries.
+fn big_invalid_index(env: &TestEnv) -> std::path::PathBuf {
+    let entries = vec![serde_json::json!({"mediaType": "x"}); 20_000];
+    let doc = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": entries,
+    });
+    let path = env.path("big.json");
+    std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
+    path
+}
+
+#[cfg(unix)]
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_as_coreutils_does() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = TestEnv::new();
+    let big = big_invalid_index(&env);
+    let big = big.to_str().unwrap();
+
+    // A pipe whose reader is gone before manifold writes: every write fails with EPIPE.
+    // validate writes its report in one go; digest prints with println!.
+    for args in [vec!["validate", big], vec!["digest", big]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = env
+            .command(&manifold_tests::manifold_bin())
+            .args(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGPIPE),
+            "{args:?} should end as a writer killed by SIGPIPE: {:?}",
+            out.status
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+
+    // What a person types: the shell sees 141 from manifold, as from `cat`, and head's line.
+    let script = format!(
+        "'{bin}' validate '{big}' | head -n 1; echo \"status ${{PIPESTATUS[0]}}\"; \
+         cat '{big}' '{big}' '{big}' | head -c 1 >/dev/null; echo \"cat ${{PIPESTATUS[0]}}\"",
+        bin = manifold_tests::manifold_bin().display()
+    );
+    let out = env
+        .command(std::path::Path::new("bash"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout,
+        "$.manifests[0].digest: digest is required in a descriptor; expected algorithm:hex, e.g. sha256:<64 lower-case hex digits>\n\
+         status 141\ncat 141\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

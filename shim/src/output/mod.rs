@@ -155,14 +155,13 @@ pub fn say(line: Option<String>) {
     }
 }
 
-/// Writes `bytes` to stdout; a closed pipe (`| head`) is not an error worth a message.
+/// Writes `bytes` to stdout; a closed pipe (`| head`) ends the process quietly
+/// ([`crate::pipe`]).
 pub fn print_bytes(bytes: &[u8]) -> CliResult {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::cannot_write_output(e)),
-    }
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(crate::pipe::write_failed)
 }
 
 #[cfg(test)]
