@@ -38,6 +38,16 @@ pub enum Command {
         /// The file's path, or - for standard input
         file: String,
     },
+    /// Print a shell completion script: source it, or install it where the shell looks
+    Completion {
+        /// bash, zsh, fish, powershell or elvish
+        shell: clap_complete::Shell,
+    },
+    /// Print manifold's man page, or write every page (one per command) into DIR
+    Man {
+        /// Folder for manifold.1 and one page per command, e.g. ~/.local/share/man/man1
+        dir: Option<std::path::PathBuf>,
+    },
     /// Manage manifest lists and image indexes (docker manifest, podman manifest, pack manifest)
     #[command(subcommand)]
     Manifest(ManifestCommand),

@@ -111,6 +111,8 @@ fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Validate { kind, json, file } => commands::validate::run(&file, &kind, json),
         Command::Digest { algorithm, file } => commands::digest::run(&file, &algorithm),
+        Command::Completion { shell } => commands::generated::completion(shell),
+        Command::Man { dir } => commands::generated::man(dir.as_deref()),
         Command::Manifest(cmd) | Command::Direct(cmd) => {
             commands::manifest::dispatch(personality()?, cmd)
         }

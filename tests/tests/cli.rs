@@ -137,3 +137,97 @@ fn output_into_a_closed_pipe_ends_quietly_as_coreutils_does() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// `bash -c SCRIPT` in `env`, its stdout (panics on a failure).
+fn bash(env: &TestEnv, script: &str) -> String {
+    let out = env
+        .command(std::path::Path::new("bash"))
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bash failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bash_completes_from_the_sourced_script() {
+    let env = TestEnv::new();
+    let bin = manifold_tests::manifold_bin();
+    // Source the script, then do what bash does on TAB: set COMP_WORDS/COMP_CWORD and call
+    // the function `complete -p manifold` names, with (command, word, previous word).
+    let complete = |words: &[&str]| {
+        let script = format!(
+            "source <('{bin}' completion bash) || exit 1
+             f=$(complete -p manifold | sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p')
+             COMP_WORDS=({words}); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+             COMP_LINE=\"${{COMP_WORDS[*]}}\"; COMP_POINT=${{#COMP_LINE}}
+             \"$f\" manifold \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            bin = bin.display(),
+            words = words.join(" ")
+        );
+        bash(&env, &script)
+    };
+    assert_eq!(complete(&["manifold", "manifest", "cr"]), "create\n");
+    assert!(complete(&["manifold", "manifest", "create", "--am"]).contains("--amend\n"));
+    let top = complete(&["manifold", "va"]);
+    assert_eq!(top, "validate\n");
+    // Every shell clap_complete knows gets a script that names the command.
+    for shell in ["zsh", "fish", "powershell"] {
+        let out = env.manifold(&["completion", shell]);
+        out.success();
+        assert!(out.stdout_str().contains("manifold"), "{shell}");
+    }
+    assert_eq!(env.manifold(&["completion", "tcsh"]).code, 2);
+}
+
+/// The first of `names` found on PATH.
+fn which(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find(|n| {
+            std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {n} >/dev/null")])
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .map(|n| n.to_string())
+}
+
+#[test]
+fn man_renders_the_generated_pages() {
+    let env = TestEnv::new();
+    let Some(tool) = which(&["man", "mandoc", "groff"]) else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "no man, mandoc or groff under CI (scripts/test installs man-db)"
+        );
+        eprintln!("skipped: no man, mandoc or groff");
+        return;
+    };
+    let dir = env.path("man1");
+    let out = env.manifold(&["man", dir.to_str().unwrap()]);
+    out.success();
+    let page = dir.join("manifold-manifest-create.1");
+    let render = match tool.as_str() {
+        "man" => "MANWIDTH=100 man -l",
+        "mandoc" => "mandoc -T ascii",
+        _ => "groff -man -T ascii -P -c -P -b -P -u",
+    };
+    let text = bash(&env, &format!("{render} '{}'", page.display()));
+    assert!(text.contains("manifold-manifest-create"), "{text}");
+    assert!(text.contains("-a, --amend"), "{text}");
+    assert!(text.contains("Amend an existing manifest list"), "{text}");
+    // The top page, on stdout, lists the commands.
+    let top = env.manifold(&["man"]);
+    top.success();
+    let top_path = env.path("manifold.1");
+    std::fs::write(&top_path, &top.stdout).unwrap();
+    let text = bash(&env, &format!("{render} '{}'", top_path.display()));
+    assert!(text.contains("manifold-validate"), "{text}");
+    assert!(std::fs::read_dir(&dir).unwrap().count() > 10);
+}
