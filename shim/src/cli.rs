@@ -73,14 +73,22 @@ pub enum ManifestCommand {
     /// podman: drop an entry (remove LIST DIGEST); pack: delete local lists
     Remove(RmArgs),
     /// Exit 0 when the local list exists, 1 when it does not
-    Exists { list: String },
+    Exists {
+        /// The list's name
+        #[arg(value_name = "MANIFEST_LIST")]
+        list: String,
+    },
     /// List the local manifest lists with their entry counts
     Ls,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct CreateArgs {
+    /// The new list's name (where it is pushed unless push says otherwise)
+    #[arg(value_name = "MANIFEST_LIST")]
     pub list: String,
+    /// Images to put in it: registry references or oci:PATH[:TAG]
+    #[arg(value_name = "MANIFEST")]
     pub images: Vec<String>,
     /// Amend an existing manifest list
     #[arg(short, long)]
@@ -145,8 +153,11 @@ pub struct PlatformArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct AddArgs {
+    /// The local list to add to
+    #[arg(value_name = "MANIFEST_LIST")]
     pub list: String,
-    #[arg(required = true)]
+    /// Images to add: registry references or oci:PATH[:TAG]
+    #[arg(required = true, value_name = "MANIFEST")]
     pub images: Vec<String>,
     #[command(flatten)]
     pub select: SelectArgs,
@@ -167,8 +178,11 @@ pub struct AddArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct AnnotateArgs {
+    /// The local list holding the entry
+    #[arg(value_name = "MANIFEST_LIST")]
     pub list: String,
     /// The entry: the image reference it was added as, or its digest (not needed with --index)
+    #[arg(value_name = "MANIFEST")]
     pub image: Option<String>,
     #[command(flatten)]
     pub platform_args: PlatformArgs,
@@ -188,8 +202,8 @@ pub struct AnnotateArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct InspectArgs {
-    /// LIST IMAGE shows one entry of a local list; REF shows a local list, else the registry's manifest
-    #[arg(required = true, num_args = 1..=2)]
+    /// MANIFEST_LIST MANIFEST: that entry of a local list; MANIFEST alone: a local list, else the registry's manifest
+    #[arg(required = true, num_args = 1..=2, value_names = ["MANIFEST_LIST", "MANIFEST"])]
     pub refs: Vec<String>,
     /// Output additional info including layers and platform
     #[arg(short, long)]
@@ -206,8 +220,11 @@ pub struct InspectArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct PushArgs {
+    /// The local list to push
+    #[arg(value_name = "MANIFEST_LIST")]
     pub list: String,
-    /// Where to push (default: the list's own name)
+    /// Where to push: a registry reference or oci:PATH[:TAG] (default: the list's own name)
+    #[arg(value_name = "DESTINATION")]
     pub destination: Option<String>,
     /// Remove the local manifest list after push
     #[arg(short, long)]
@@ -236,7 +253,8 @@ pub struct PushArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct RmArgs {
-    #[arg(required = true)]
+    /// The lists to delete, or a list and the entries (digests or references) to drop from it
+    #[arg(required = true, value_name = "MANIFEST_LIST|DIGEST")]
     pub args: Vec<String>,
 }
 

@@ -231,3 +231,59 @@ fn man_renders_the_generated_pages() {
     assert!(text.contains("manifold-validate"), "{text}");
     assert!(std::fs::read_dir(&dir).unwrap().count() > 10);
 }
+
+#[test]
+fn help_names_the_arguments_as_docker_does_and_says_what_each_is() {
+    let env = TestEnv::new();
+    let out = env.manifold(&["manifest", "create", "--help"]);
+    out.success();
+    let help = out.stdout_str();
+    assert!(
+        help.contains("Usage: manifold manifest create [OPTIONS] <MANIFEST_LIST> [MANIFEST]...\n"),
+        "{help}"
+    );
+    // Every argument and option of every command has a one-line description.
+    for cmd in [
+        "create",
+        "add",
+        "annotate",
+        "inspect",
+        "push",
+        "rm",
+        "remove",
+        "exists",
+        "ls",
+        "validate",
+        "digest",
+        "completion",
+        "man",
+    ] {
+        let out = env.manifold(&[cmd, "--help"]);
+        out.success();
+        let help = out.stdout_str();
+        let mut section = "";
+        for line in help.lines() {
+            if line.ends_with(':') && !line.starts_with(' ') {
+                section = line;
+            } else if (section == "Arguments:" || section == "Options:")
+                && line.starts_with("  ")
+                && !line.starts_with("       ")
+            {
+                let name_and_text: Vec<&str> = line.trim().splitn(2, "  ").collect();
+                assert!(
+                    name_and_text.len() == 2 && !name_and_text[1].trim().is_empty(),
+                    "{cmd} --help: no description for {line:?}"
+                );
+            }
+        }
+    }
+    for (cmd, args) in [
+        ("annotate", "<MANIFEST_LIST> [MANIFEST]"),
+        ("inspect", "<MANIFEST_LIST> [MANIFEST]"),
+        ("push", "<MANIFEST_LIST> [DESTINATION]"),
+        ("exists", "<MANIFEST_LIST>"),
+    ] {
+        let help = env.manifold(&[cmd, "--help"]).stdout_str();
+        assert!(help.contains(args), "{cmd}: {help}");
+    }
+}
