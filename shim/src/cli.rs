@@ -77,9 +77,16 @@ pub enum ManifestCommand {
         /// The list's name
         #[arg(value_name = "MANIFEST_LIST")]
         list: String,
+        /// Print {"name", "exists"} as JSON (the exit code still says it)
+        #[arg(long)]
+        json: bool,
     },
     /// List the local manifest lists with their entry counts
-    Ls,
+    Ls {
+        /// Print the lists as a JSON array (schema: README, "JSON output")
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -104,6 +111,9 @@ pub struct CreateArgs {
     /// Push the list straight to the registry, keeping nothing locally
     #[arg(long)]
     pub publish: bool,
+    /// Print the result as JSON (schema: README, "JSON output")
+    #[arg(long)]
+    pub json: bool,
     /// Registry for pack's create (accepted for compatibility; the list name says where it goes)
     #[arg(short = 'r', long, hide = true)]
     pub registry: Option<String>,
@@ -169,6 +179,9 @@ pub struct AddArgs {
     /// Append to the list in the registry (fetch, add, push) instead of a local list
     #[arg(long)]
     pub publish: bool,
+    /// Print the result as JSON (schema: README, "JSON output")
+    #[arg(long)]
+    pub json: bool,
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
@@ -198,6 +211,9 @@ pub struct AnnotateArgs {
     /// Clear a field: os, arch, variant, os-version, os-features, features, annotations, or annotation:KEY (repeatable)
     #[arg(long, value_name = "FIELD")]
     pub clear: Vec<String>,
+    /// Print the result as JSON (schema: README, "JSON output")
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]

@@ -287,3 +287,94 @@ fn help_names_the_arguments_as_docker_does_and_says_what_each_is() {
         assert!(help.contains(args), "{cmd}: {help}");
     }
 }
+
+#[test]
+fn json_describes_the_list_and_its_digest_is_the_one_push_sends() {
+    let env = TestEnv::new();
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    let layout = workspace.join("examples/layout");
+    let src = |tag: &str| format!("oci:{}:{tag}", layout.display());
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = env.manifold(args);
+        out.success();
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
+    };
+    let created = json(&["create", "--json", "app", &src("amd64"), &src("arm64")]);
+    assert_eq!(created["name"], "docker.io/library/app:latest");
+    let entries = created["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["source"], src("amd64").as_str());
+    assert_eq!(entries[0]["platform"]["architecture"], "amd64");
+    assert_eq!(entries[1]["platform"]["architecture"], "arm64");
+    for e in entries {
+        assert!(e["digest"].as_str().unwrap().starts_with("sha256:"));
+        assert!(e["size"].as_u64().unwrap() > 0);
+        assert_eq!(e["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    }
+
+    let annotated = json(&[
+        "annotate",
+        "--json",
+        "app",
+        &src("arm64"),
+        "--os-features",
+        "f1",
+    ]);
+    assert_eq!(
+        annotated["entries"][1]["platform"]["os.features"],
+        serde_json::json!(["f1"])
+    );
+    assert_ne!(annotated["digest"], created["digest"]);
+    let added = json(&["add", "--json", "app", &src("arm")]);
+    assert_eq!(added["entries"].as_array().unwrap().len(), 3);
+
+    // The digest and size are those of the bytes push sends.
+    let out_dir = env.path("out");
+    let out = env.manifold(&["push", "app", &format!("oci:{}:v1", out_dir.display())]);
+    out.success();
+    let pushed = out.stdout_str().trim().to_string();
+    assert_eq!(added["digest"], pushed.as_str());
+    let blob = out_dir
+        .join("blobs/sha256")
+        .join(&pushed["sha256:".len()..]);
+    assert_eq!(
+        added["size"].as_u64(),
+        Some(std::fs::metadata(blob).unwrap().len())
+    );
+
+    let ls = json(&["ls", "--json"]);
+    assert_eq!(
+        ls,
+        serde_json::json!([{
+            "name": "docker.io/library/app:latest",
+            "entries": 3,
+            "mediaType": added["mediaType"],
+            "digest": pushed,
+            "size": added["size"],
+        }])
+    );
+    assert_eq!(
+        json(&["exists", "--json", "app"]),
+        serde_json::json!({"name": "docker.io/library/app:latest", "exists": true})
+    );
+    let out = env.manifold(&["exists", "--json", "nope"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        serde_json::json!({"name": "docker.io/library/nope:latest", "exists": false})
+    );
+    // The same document in every personality: podman's would print a list ID otherwise.
+    let podman = env.manifold(&[
+        "--compat",
+        "podman",
+        "add",
+        "--json",
+        "docker.io/library/app",
+        &src("windows"),
+    ]);
+    podman.success();
+    let v: serde_json::Value = serde_json::from_slice(&podman.stdout).unwrap();
+    assert_eq!(v["entries"].as_array().unwrap().len(), 4);
+}

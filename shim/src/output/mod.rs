@@ -7,6 +7,7 @@
 //! for one tool is a compile error rather than a fall-through.
 
 pub mod docker;
+pub mod json;
 pub mod pack;
 pub mod podman;
 
