@@ -54,21 +54,10 @@ fn parse_args() -> Cli {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            let list_command = args.iter().skip(1).any(|a| {
-                matches!(
-                    a.as_str(),
-                    "manifest"
-                        | "create"
-                        | "add"
-                        | "annotate"
-                        | "inspect"
-                        | "push"
-                        | "rm"
-                        | "remove"
-                        | "exists"
-                        | "ls"
-                )
-            });
+            let list_command = args
+                .iter()
+                .skip(1)
+                .any(|a| a == "manifest" || strict::LIST_COMMANDS.contains(&a.as_str()));
             let code = match e.kind() {
                 ErrorKind::DisplayHelp
                 | ErrorKind::DisplayVersion

@@ -39,7 +39,7 @@ pub const OWNED: &[(&str, &str, &[Personality])] = &[
 ];
 
 /// The list commands, the ones a personality stands in for.
-const LIST_COMMANDS: &[&str] = &[
+pub const LIST_COMMANDS: &[&str] = &[
     "create", "add", "annotate", "inspect", "push", "rm", "remove", "exists", "ls",
 ];
 
