@@ -38,6 +38,16 @@ pub enum Command {
         /// The file's path, or - for standard input
         file: String,
     },
+    /// Print a shell completion script: source it, or install it where the shell looks
+    Completion {
+        /// bash, zsh, fish, powershell or elvish
+        shell: clap_complete::Shell,
+    },
+    /// Print manifold's man page, or write every page (one per command) into DIR
+    Man {
+        /// Folder for manifold.1 and one page per command, e.g. ~/.local/share/man/man1
+        dir: Option<std::path::PathBuf>,
+    },
     /// Manage manifest lists and image indexes (docker manifest, podman manifest, pack manifest)
     #[command(subcommand)]
     Manifest(ManifestCommand),
@@ -63,14 +73,29 @@ pub enum ManifestCommand {
     /// podman: drop an entry (remove LIST DIGEST); pack: delete local lists
     Remove(RmArgs),
     /// Exit 0 when the local list exists, 1 when it does not
-    Exists { list: String },
+    Exists {
+        /// The list's name
+        #[arg(value_name = "MANIFEST_LIST")]
+        list: String,
+        /// Print {"name", "exists"} as JSON (the exit code still says it)
+        #[arg(long)]
+        json: bool,
+    },
     /// List the local manifest lists with their entry counts
-    Ls,
+    Ls {
+        /// Print the lists as a JSON array (schema: README, "JSON output")
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args, Debug)]
 pub struct CreateArgs {
+    /// The new list's name (where it is pushed unless push says otherwise)
+    #[arg(value_name = "MANIFEST_LIST")]
     pub list: String,
+    /// Images to put in it: registry references or oci:PATH[:TAG]
+    #[arg(value_name = "MANIFEST")]
     pub images: Vec<String>,
     /// Amend an existing manifest list
     #[arg(short, long)]
@@ -86,6 +111,9 @@ pub struct CreateArgs {
     /// Push the list straight to the registry, keeping nothing locally
     #[arg(long)]
     pub publish: bool,
+    /// Print the result as JSON (schema: README, "JSON output")
+    #[arg(long)]
+    pub json: bool,
     /// Registry for pack's create (accepted for compatibility; the list name says where it goes)
     #[arg(short = 'r', long, hide = true)]
     pub registry: Option<String>,
@@ -135,8 +163,11 @@ pub struct PlatformArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct AddArgs {
+    /// The local list to add to
+    #[arg(value_name = "MANIFEST_LIST")]
     pub list: String,
-    #[arg(required = true)]
+    /// Images to add: registry references or oci:PATH[:TAG]
+    #[arg(required = true, value_name = "MANIFEST")]
     pub images: Vec<String>,
     #[command(flatten)]
     pub select: SelectArgs,
@@ -148,6 +179,9 @@ pub struct AddArgs {
     /// Append to the list in the registry (fetch, add, push) instead of a local list
     #[arg(long)]
     pub publish: bool,
+    /// Print the result as JSON (schema: README, "JSON output")
+    #[arg(long)]
+    pub json: bool,
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
@@ -157,8 +191,11 @@ pub struct AddArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct AnnotateArgs {
+    /// The local list holding the entry
+    #[arg(value_name = "MANIFEST_LIST")]
     pub list: String,
     /// The entry: the image reference it was added as, or its digest (not needed with --index)
+    #[arg(value_name = "MANIFEST")]
     pub image: Option<String>,
     #[command(flatten)]
     pub platform_args: PlatformArgs,
@@ -174,12 +211,15 @@ pub struct AnnotateArgs {
     /// Clear a field: os, arch, variant, os-version, os-features, features, annotations, or annotation:KEY (repeatable)
     #[arg(long, value_name = "FIELD")]
     pub clear: Vec<String>,
+    /// Print the result as JSON (schema: README, "JSON output")
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct InspectArgs {
-    /// LIST IMAGE shows one entry of a local list; REF shows a local list, else the registry's manifest
-    #[arg(required = true, num_args = 1..=2)]
+    /// MANIFEST_LIST MANIFEST: that entry of a local list; MANIFEST alone: a local list, else the registry's manifest
+    #[arg(required = true, num_args = 1..=2, value_names = ["MANIFEST_LIST", "MANIFEST"])]
     pub refs: Vec<String>,
     /// Output additional info including layers and platform
     #[arg(short, long)]
@@ -196,8 +236,11 @@ pub struct InspectArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct PushArgs {
+    /// The local list to push
+    #[arg(value_name = "MANIFEST_LIST")]
     pub list: String,
-    /// Where to push (default: the list's own name)
+    /// Where to push: a registry reference or oci:PATH[:TAG] (default: the list's own name)
+    #[arg(value_name = "DESTINATION")]
     pub destination: Option<String>,
     /// Remove the local manifest list after push
     #[arg(short, long)]
@@ -229,7 +272,8 @@ pub struct PushArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct RmArgs {
-    #[arg(required = true)]
+    /// The lists to delete, or a list and the entries (digests or references) to drop from it
+    #[arg(required = true, value_name = "MANIFEST_LIST|DIGEST")]
     pub args: Vec<String>,
 }
 

@@ -57,7 +57,7 @@ impl CliError {
         CliError::failed("no registry client")
     }
 
-    /// Standard output could not be written (other than a closed pipe).
+    /// Standard output could not be written (a closed pipe ends quietly instead: `pipe.rs`).
     pub fn cannot_write_output(e: impl fmt::Display) -> CliError {
         CliError::failed(format!("cannot write output: {e}"))
     }

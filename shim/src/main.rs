@@ -9,11 +9,13 @@ mod input;
 mod layout;
 mod output;
 mod personality;
+mod pipe;
 mod pool;
 mod publish;
 mod registry;
 mod source;
 mod store;
+mod strict;
 
 use clap::Parser;
 
@@ -21,6 +23,7 @@ use crate::cli::{Cli, Command};
 use crate::error::CliResult;
 
 fn main() {
+    pipe::install();
     let cli = parse_args();
     let code = match run(cli) {
         Ok(()) => 0,
@@ -37,29 +40,24 @@ fn main() {
 /// Parses the command line; a mistake exits with the personality's usage code (docker: 125 for
 /// an unknown flag, 1 for a wrong argument count; podman 125; manifold's own commands 2).
 fn parse_args() -> Cli {
+    // Lossy: an argument that is not UTF-8 is reported by clap below, never a flag here.
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Ok(p) = personality::Personality::detect(compat_flag(&args).as_deref()) {
+        if let Some(e) = strict::check(p, &args) {
+            eprintln!("{}", e.message);
+            std::process::exit(e.code);
+        }
+    }
     match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            // Lossy: an argument that is not UTF-8 is exactly what clap is reporting here.
-            let args: Vec<String> = std::env::args_os()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect();
-            let list_command = args.iter().skip(1).any(|a| {
-                matches!(
-                    a.as_str(),
-                    "manifest"
-                        | "create"
-                        | "add"
-                        | "annotate"
-                        | "inspect"
-                        | "push"
-                        | "rm"
-                        | "remove"
-                        | "exists"
-                        | "ls"
-                )
-            });
+            let list_command = args
+                .iter()
+                .skip(1)
+                .any(|a| a == "manifest" || strict::LIST_COMMANDS.contains(&a.as_str()));
             let code = match e.kind() {
                 ErrorKind::DisplayHelp
                 | ErrorKind::DisplayVersion
@@ -72,11 +70,7 @@ fn parse_args() -> Cli {
                             | ErrorKind::ValueValidation
                             | ErrorKind::NoEquals
                     );
-                    let compat = args
-                        .windows(2)
-                        .find(|w| w[0] == "--compat")
-                        .map(|w| w[1].clone());
-                    personality::Personality::detect(compat.as_deref())
+                    personality::Personality::detect(compat_flag(&args).as_deref())
                         .map_or(2, |p| p.usage_exit_code(flag))
                 }
                 _ => 2,
@@ -87,6 +81,17 @@ fn parse_args() -> Cli {
     }
 }
 
+/// The value of `--compat` on the raw command line (`--compat X` or `--compat=X`).
+fn compat_flag(args: &[String]) -> Option<String> {
+    args.iter().enumerate().skip(1).find_map(|(i, a)| {
+        if a == "--compat" {
+            args.get(i + 1).cloned()
+        } else {
+            a.strip_prefix("--compat=").map(String::from)
+        }
+    })
+}
+
 fn run(cli: Cli) -> CliResult {
     let personality = || {
         personality::Personality::detect(cli.compat.as_deref())
@@ -95,6 +100,8 @@ fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Validate { kind, json, file } => commands::validate::run(&file, &kind, json),
         Command::Digest { algorithm, file } => commands::digest::run(&file, &algorithm),
+        Command::Completion { shell } => commands::generated::completion(shell),
+        Command::Man { dir } => commands::generated::man(dir.as_deref()),
         Command::Manifest(cmd) | Command::Direct(cmd) => {
             commands::manifest::dispatch(personality()?, cmd)
         }

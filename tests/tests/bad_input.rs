@@ -366,9 +366,9 @@ fn cases(root_is_root: bool) -> Vec<Case> {
         c(&["push", "app", "oci:{W}/garbage-layout"], 1, "garbage-layout/index.json: not a valid index"),
         c(&["push", "app", "--digestfile", "{W}", "oci:{W}/out"], 1, "--digestfile"),
         // ---- flags ----
-        c(&["create", "--bogus", "x"], 125, "unexpected argument '--bogus'"),
-        c(&["--compat", "podman", "create", "--bogus", "x"], 125, "unexpected argument '--bogus'"),
-        c(&["--compat", "pack", "create", "--bogus", "x"], 1, "unexpected argument '--bogus'"),
+        c(&["create", "--bogus", "x"], 125, "unknown flag: --bogus"),
+        c(&["--compat", "podman", "create", "--bogus", "x"], 125, "Error: unknown flag: --bogus"),
+        c(&["--compat", "pack", "create", "--bogus", "x"], 1, "ERROR: unknown flag: --bogus"),
         c(&["validate", "--bogus", "{W}/notjson"], 2, "unexpected argument '--bogus'"),
         c(&["bogus"], 2, "unrecognized subcommand 'bogus'"),
         c(&["manifest", "bogus"], 1, "unrecognized subcommand 'bogus'"),

@@ -217,6 +217,15 @@ fn common_mistakes_end_like_docker() {
         (ours.code, ours.stderr.lines().next()),
         (theirs.code, theirs.stderr.lines().next())
     );
+    // Flags docker does not have: pack's -r, pack's --annotations, manifold's long names
+    // (docker's message, usage line and 125), and a shorthand after one docker has.
+    p.same(&["create", "--insecure", "-rf", &srcs[0]]).unwrap();
+    p.same(&["create", "-ar", &list, &srcs[0]]).unwrap();
+    p.same(&["annotate", &list, &srcs[0], "--annotations", "k=v"])
+        .unwrap();
+    p.same(&["push", "--bogus", &list]).unwrap();
+    p.same(&["inspect", "-x", &list]).unwrap();
+    p.same(&["rm", "--force", &list]).unwrap();
     // Bad references.
     p.same(&["create", &format!("{h}/t/y:1"), "UPPER"]).unwrap();
     p.same(&["create", "a//b", &srcs[0]]).unwrap();

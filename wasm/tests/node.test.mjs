@@ -292,6 +292,41 @@ test('the package resolves by name: require, and import with named exports', asy
   }
 });
 
+test('npm pack of wasm/ installs into a scratch project and loads as CommonJS and as ESM', () => {
+  // What a user gets from the registry: the tarball npm pack makes, installed with npm.
+  const scratch = mkdtempSync(path.join(tmpdir(), 'manifold-wasm-pack-'));
+  try {
+    const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8' });
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], wasmDir));
+    const files = packed[0].files.map((f) => f.path);
+    for (const f of ['package.json', 'README.md', 'pkg/node/index.js', 'pkg/node/manifold_wasm_bg.wasm',
+      'pkg/web/index.js', 'pkg/web/manifold_wasm_bg.wasm', 'pkg/web/index.d.ts']) {
+      assert.ok(files.includes(f), `the tarball lacks ${f}: ${files.join(' ')}`);
+    }
+    assert.deepEqual(files.filter((f) => /^(tests|node_modules|js|www|bindings)\//.test(f)), []);
+    const project = path.join(scratch, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'package.json'), '{ "name": "scratch", "version": "1.0.0", "private": true }\n');
+    npm(['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error',
+      path.join(scratch, packed[0].filename)], project);
+    const doc = path.join(wasmDir, '..', 'examples', 'docker-list.json');
+    const run = (args) => execFileSync(process.execPath, args, { cwd: project, encoding: 'utf8' }).trim();
+    const cjs = run(['-e', `
+      const m = require('manifold-wasm');
+      const r = m.validate(require('node:fs').readFileSync(${JSON.stringify(doc)}));
+      console.log(JSON.stringify([r.valid, r.kind, m.digest('{}')]));`]);
+    assert.deepEqual(JSON.parse(cjs), [true, 'manifest-list', sha256(Buffer.from('{}'))]);
+    const esm = run(['--input-type=module', '-e', `
+      import { validate, digest } from 'manifold-wasm';
+      import { readFileSync } from 'node:fs';
+      const r = validate(readFileSync(${JSON.stringify(doc)}));
+      console.log(JSON.stringify([r.valid, r.kind, digest('{}')]));`]);
+    assert.deepEqual(JSON.parse(esm), [true, 'manifest-list', sha256(Buffer.from('{}'))]);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
 test('the TypeScript types fit the entry points: web with init, Node without', () => {
   const project = mkdtempSync(path.join(tmpdir(), 'manifold-wasm-ts-'));
   try {

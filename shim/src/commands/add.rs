@@ -14,6 +14,11 @@ use crate::source::Remote;
 
 pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliResult {
     let edit = flags::platform_edit(&args.platform_args, &args.annotations)?;
+    if args.publish && args.json {
+        return Err(crate::error::CliError::usage(
+            "--json describes a local list; a publish prints its digest (--json with --publish is not there yet)",
+        ));
+    }
     if args.publish {
         return publish_more(ctx, args, &edit, remote);
     }
@@ -28,6 +33,9 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
     let (lock, mut list) = ctx.open_list(&name, missing)?;
     let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(&edit));
     ctx.store.save(&lock, &list, &blobs)?;
+    if args.json {
+        return output::json::print(&output::json::list(ctx.words, &list));
+    }
     output::say(ctx.words.images_added(&args.images, &list));
     Ok(())
 }

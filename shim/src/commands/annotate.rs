@@ -66,6 +66,9 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
         let (lock, mut list) = ctx.open_list(&name, missing)?;
         ops::annotate_index(&mut list.index, &edit);
         ctx.store.save(&lock, &list, &[])?;
+        if args.json {
+            return output::json::print(&output::json::list(words, &list));
+        }
         output::say(words.annotated(&args.list, "", &list));
         return Ok(());
     }
@@ -113,6 +116,9 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
     }
     list.index.manifests[i] = entry;
     ctx.store.save(&lock, &list, &[])?;
+    if args.json {
+        return output::json::print(&output::json::list(words, &list));
+    }
     output::say(words.annotated(&args.list, image, &list));
     Ok(())
 }

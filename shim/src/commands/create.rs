@@ -66,6 +66,11 @@ impl Recipe {
 }
 
 pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> CliResult {
+    if args.publish && args.json {
+        return Err(crate::error::CliError::usage(
+            "--json describes a local list; a publish prints its digest (--json with --publish is not there yet)",
+        ));
+    }
     if args.publish {
         return publish_new(ctx, args, remote);
     }
@@ -91,6 +96,9 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
     };
     let (list, blobs) = recipe.build(ctx, base, fetched);
     ctx.store.save(&lock, &list, &blobs)?;
+    if args.json {
+        return output::json::print(&output::json::list(ctx.words, &list));
+    }
     output::say(ctx.words.list_created(&args.list, &name, &list));
     Ok(())
 }

@@ -2,18 +2,37 @@
 
 use super::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::output;
 
-pub fn exists(ctx: &Context, raw: &str) -> CliResult {
+pub fn exists(ctx: &Context, raw: &str, json: bool) -> CliResult {
     let name = ctx.list_name(raw)?;
-    match ctx.store.load(&name) {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(CliError::silent(1)),
-        Err(e) => Err(CliError::with_code(e.0, 125)),
+    let found = match ctx.store.load(&name) {
+        Ok(found) => found.is_some(),
+        Err(e) => return Err(CliError::with_code(e.0, 125)),
+    };
+    if json {
+        output::json::print(&serde_json::json!({ "name": name, "exists": found }))?;
+    }
+    if found {
+        Ok(())
+    } else {
+        Err(CliError::silent(1))
     }
 }
 
-pub fn ls(ctx: &Context) -> CliResult {
+pub fn ls(ctx: &Context, json: bool) -> CliResult {
     let names = ctx.store.names()?;
+    if json {
+        let rows: Vec<serde_json::Value> = names
+            .iter()
+            .filter_map(|name| match ctx.store.load(name) {
+                Ok(Some(l)) => Some(output::json::ls_row(ctx.words, name, Ok(&l))),
+                Ok(None) => None,
+                Err(e) => Some(output::json::ls_row(ctx.words, name, Err(&e.0))),
+            })
+            .collect();
+        return output::json::print(&serde_json::Value::Array(rows));
+    }
     let mut rows = vec![(
         "NAME".to_string(),
         "ENTRIES".to_string(),

@@ -35,8 +35,8 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
             rm::drop_entries(&ctx, &args.args)
         }
         ManifestCommand::Remove(args) => rm::delete_lists(&ctx, &args.args),
-        ManifestCommand::Exists { list } => ls::exists(&ctx, &list),
-        ManifestCommand::Ls => ls::ls(&ctx),
+        ManifestCommand::Exists { list, json } => ls::exists(&ctx, &list, json),
+        ManifestCommand::Ls { json } => ls::ls(&ctx, json),
     };
     match personality {
         Personality::Podman => result.map_err(crate::output::podman::failure),

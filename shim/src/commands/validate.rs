@@ -46,7 +46,7 @@ pub fn run(path: &str, kind: &str, json: bool) -> CliResult {
         ));
         out.write_all(text.as_bytes())
     };
-    printed.map_err(CliError::cannot_write_output)?;
+    printed.map_err(crate::pipe::write_failed)?;
     if report.valid {
         Ok(())
     } else {

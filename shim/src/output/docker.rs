@@ -133,6 +133,25 @@ pub fn entry(store: &Store, list: &LocalList, i: usize, verbose: bool) -> CliRes
 /// docker's words for the failures and success lines of the list commands.
 pub struct Docker;
 
+/// The `Usage:` line docker prints with a usage mistake in `command` (its cobra `UseLine`;
+/// manifold's own commands in the same form).
+pub fn usage_line(command: &str) -> String {
+    let args = match command {
+        "create" => "MANIFEST_LIST MANIFEST [MANIFEST...]",
+        "annotate" => "[OPTIONS] MANIFEST_LIST MANIFEST",
+        "inspect" => "[OPTIONS] [MANIFEST_LIST] MANIFEST",
+        "push" => "[OPTIONS] MANIFEST_LIST",
+        "rm" => "MANIFEST_LIST [MANIFEST_LIST...]",
+        "add" => "[OPTIONS] MANIFEST_LIST MANIFEST [MANIFEST...]",
+        "remove" => "MANIFEST_LIST DIGEST [DIGEST...]",
+        "exists" => "MANIFEST_LIST",
+        _ => "",
+    };
+    format!("docker manifest {command} {args}")
+        .trim_end()
+        .to_string()
+}
+
 /// docker's `No such manifest: NAME`, also its answer to `inspect LIST IMAGE` of a missing entry.
 pub fn no_such_manifest(name: &str) -> CliError {
     CliError::failed(format!("No such manifest: {name}"))
@@ -251,5 +270,16 @@ impl super::Words for Docker {
 
     fn push_bytes(&self, list: &LocalList) -> CliResult<Vec<u8>> {
         list_bytes(list, None)
+    }
+
+    /// docker's flag-error hook: the sentence, its usage line, where help is; exit 125.
+    fn unknown_flag(&self, command: &str, problem: &str) -> CliError {
+        CliError::with_code(
+            format!(
+                "{problem}\n\nUsage:  {}\n\nRun 'docker manifest {command} --help' for more information",
+                usage_line(command)
+            ),
+            125,
+        )
     }
 }

@@ -7,6 +7,7 @@
 //! for one tool is a compile error rather than a fall-through.
 
 pub mod docker;
+pub mod json;
 pub mod pack;
 pub mod podman;
 
@@ -144,6 +145,17 @@ pub trait Words: Sync {
 
     /// The bytes a push of this list sends (`inspect --raw`).
     fn push_bytes(&self, list: &LocalList) -> CliResult<Vec<u8>>;
+
+    /// A flag of list command `command` that this tool does not have; `problem` is pflag's
+    /// sentence (`unknown flag: --x`, `unknown shorthand flag: 'r' in -rf`). The default is
+    /// podman's form (cobra with podman's flag-error hook): `Error: `, the sentence, then
+    /// `See 'podman manifest CMD --help'`, exit 125.
+    fn unknown_flag(&self, command: &str, problem: &str) -> CliError {
+        CliError::with_code(
+            format!("Error: {problem}\nSee 'podman manifest {command} --help'"),
+            125,
+        )
+    }
 }
 
 /// The ID podman prints after changing a list: the hex digest of the stored list as OCI.
@@ -162,14 +174,13 @@ pub fn say(line: Option<String>) {
     }
 }
 
-/// Writes `bytes` to stdout; a closed pipe (`| head`) is not an error worth a message.
+/// Writes `bytes` to stdout; a closed pipe (`| head`) ends the process quietly
+/// ([`crate::pipe`]).
 pub fn print_bytes(bytes: &[u8]) -> CliResult {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::cannot_write_output(e)),
-    }
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(crate::pipe::write_failed)
 }
 
 #[cfg(test)]

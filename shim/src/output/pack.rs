@@ -55,6 +55,10 @@ impl super::Words for Pack {
         error(format!("invalid instance '{raw}': {e}"))
     }
 
+    fn unknown_flag(&self, _command: &str, problem: &str) -> CliError {
+        error(problem.to_string())
+    }
+
     fn insecure_without_publish(&self) -> Option<CliError> {
         Some(error("insecure flag requires the publish flag".to_string()))
     }
