@@ -6,6 +6,7 @@
 //! a network, and shared by every front end (the command, the browser build, plugins).
 
 pub mod auth;
+pub mod certs;
 pub mod errors;
 pub mod host;
 pub mod plan;
