@@ -14,11 +14,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use manifold_engine::registry::{AuthScheme, Endpoint};
 use ureq::http::Response;
 
+use super::agents::Agents;
 use super::creds::Lookup;
 use super::error::RegistryError;
 use super::options::Options;
 use super::repo::Repo;
-use super::transport::Agents;
 
 /// A registry host as connected: the scheme chosen, how it wants requests authenticated, and
 /// the tokens fetched for it in this run.
@@ -73,6 +73,7 @@ impl Client {
                 Agents::new(
                     self.opts.insecure,
                     self.opts.cert_dir.as_deref(),
+                    &self.opts.certs_d,
                     &self.opts.user_agent,
                     &self.opts.net,
                     self.opts.jobs,

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use manifold_engine::registry::RetryPolicy;
+use manifold_engine::registry::{certs, RetryPolicy};
 
 use super::creds::CredentialConfig;
 use super::transport;
@@ -12,13 +12,40 @@ use super::transport;
 /// way at most this much of a blob is in memory.
 pub const CHUNK: usize = 8 * 1024 * 1024;
 
+/// The certs.d roots of this run: `MANIFOLD_CERTS_D` (`DIR[:DIR...]`), else docker's or
+/// podman's (by `MANIFOLD_COMPAT` or the program's name; the engine's `certs::roots`).
+fn certs_d_roots() -> Vec<PathBuf> {
+    let flavour = match crate::personality::Personality::detect(None) {
+        Ok(crate::personality::Personality::Podman) => certs::Flavour::Podman,
+        _ => certs::Flavour::Docker,
+    };
+    let over = std::env::var("MANIFOLD_CERTS_D").ok();
+    let config_home = std::env::var("XDG_CONFIG_HOME")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.config")));
+    // the owner of /proc/self is the effective user (no libc call needed)
+    let is_root = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    };
+    certs::roots(flavour, over.as_deref(), config_home.as_deref(), is_root)
+        .into_iter()
+        .map(PathBuf::from)
+        .collect()
+}
+
 /// Settings of a run.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Skip TLS verification and allow plain HTTP, for every registry of this command.
     pub insecure: bool,
-    /// Extra CA certificates (`*.crt`) to trust.
+    /// Extra CA certificates (`*.crt`) to trust, and a client certificate (`*.cert` + `*.key`),
+    /// for every registry; replaces the `certs.d` search.
     pub cert_dir: Option<PathBuf>,
+    /// The `certs.d` roots searched for a `HOST:PORT` folder, in order (`MANIFOLD_CERTS_D`, else
+    /// the personality's defaults; see `agents.rs`).
+    pub certs_d: Vec<PathBuf>,
     /// Concurrent requests at most.
     pub jobs: usize,
     /// Log requests and responses (secrets redacted) to stderr.
@@ -39,6 +66,7 @@ impl Default for Options {
         Options {
             insecure: false,
             cert_dir: None,
+            certs_d: Vec::new(),
             jobs: 8,
             debug: false,
             credentials: CredentialConfig::default(),
@@ -83,6 +111,7 @@ impl Options {
         Options {
             insecure: args.insecure || args.tls_verify == Some(false),
             cert_dir: args.cert_dir.clone(),
+            certs_d: certs_d_roots(),
             jobs,
             debug: args.debug,
             credentials: CredentialConfig::from_env(
