@@ -215,3 +215,148 @@ fn a_registry_requiring_client_certificates_takes_certs_d_client_cert_and_key() 
     }
     inspect(&env, &["--cert-dir", flat.to_str().unwrap()], &r).success();
 }
+
+// ---- registries.conf (podman personality) -----------------------------------------------------
+
+/// A podman environment reading `conf` as its registries.conf.
+fn podman_env(conf: &str) -> TestEnv {
+    let mut env = TestEnv::new();
+    let file = env.path("registries.conf");
+    std::fs::write(&file, conf).unwrap();
+    env.set("MANIFOLD_COMPAT", "podman");
+    env.set("CONTAINERS_REGISTRIES_CONF", &file);
+    env
+}
+
+/// Seeds `app:list`, an index of one image, and returns its reference.
+fn seed_list(reg: &Registry) -> String {
+    let s = Seeder::new(reg);
+    let img = s.image("app", None, "linux/amd64", Format::Oci, 3);
+    s.index("app", "list", &[img], Format::Oci, None);
+    format!("{}/app:list", reg.host())
+}
+
+#[test]
+fn registries_conf_insecure_skips_verification_in_the_podman_personality_only() {
+    let Some(reg) = Registry::start(Auth::SelfSigned) else {
+        return;
+    };
+    let r = seed_list(&reg);
+    let conf = format!(
+        "[[registry]]\nlocation = \"{}\"\ninsecure = true\n",
+        reg.host()
+    );
+    let env = podman_env(&conf);
+    let out = inspect(&env, &[], &r);
+    out.success();
+    assert!(
+        out.stdout_str().contains("\"manifests\""),
+        "{}",
+        out.stdout_str()
+    );
+    // another registry's entry does not make this one insecure
+    let env = podman_env("[[registry]]\nlocation = \"127.0.0.1:1\"\ninsecure = true\n");
+    refused(
+        &inspect(&env, &[], &r),
+        &reg.host(),
+        "its certificate is signed by an unknown authority",
+    );
+    // docker never reads registries.conf
+    let mut env = podman_env(&conf);
+    env.set("MANIFOLD_COMPAT", "docker");
+    refused(
+        &inspect(&env, &[], &r),
+        &reg.host(),
+        "its certificate is signed by an unknown authority",
+    );
+}
+
+#[test]
+fn registries_conf_blocked_refuses_before_any_request() {
+    let Some(reg) = Registry::start(Auth::None) else {
+        return;
+    };
+    let r = seed_list(&reg);
+    let env = podman_env(&format!(
+        "[[registry]]\nprefix = \"{}/app\"\nlocation = \"{}/app\"\nblocked = true\n",
+        reg.host(),
+        reg.host()
+    ));
+    let before = reg.requests().len();
+    let out = inspect(&env, &[], &r);
+    assert_ne!(out.code, 0);
+    let file = env.path("registries.conf");
+    assert!(
+        out.stderr.contains(&format!(
+            "{}/app: the registry is blocked in {}",
+            reg.host(),
+            file.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    let list = format!("{}/app:mine", reg.host());
+    let out = env.manifold(&["manifest", "create", &list]);
+    out.success();
+    let out = env.manifold(&["manifest", "push", &list, &list]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("is blocked in"), "{}", out.stderr);
+    assert_eq!(reg.requests().len(), before, "{:?}", reg.requests());
+    // the longest prefix wins: another repository of that registry is not blocked
+    Seeder::new(&reg).image("other", Some("v1"), "linux/amd64", Format::Oci, 4);
+    inspect(&env, &[], &format!("{}/other:v1", reg.host())).success();
+    // a file podman would refuse is an error, naming the file
+    let env = podman_env("[[registry]]\ninsecure = \"yes\"\nlocation = \"x\"\n");
+    let out = inspect(&env, &[], &r);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr
+            .contains("registries.conf: [[registry]] #1: insecure must be true or false"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn registries_conf_mirrors_serve_pulls_first_then_the_registry() {
+    let (Some(primary), Some(mirror)) = (Registry::start(Auth::None), Registry::start(Auth::None))
+    else {
+        return;
+    };
+    // the list is on the mirror only; `solo:v1` on the registry only
+    seed_list(&mirror);
+    let r = format!("{}/app:list", primary.host());
+    Seeder::new(&primary).image("solo", Some("v1"), "linux/amd64", Format::Oci, 5);
+    let env = podman_env(&format!(
+        "[[registry]]\nlocation = \"{}\"\n[[registry.mirror]]\nlocation = \"{}\"\n",
+        primary.host(),
+        mirror.host()
+    ));
+    let out = inspect(&env, &[], &r);
+    out.success();
+    assert!(
+        out.stdout_str().contains("\"manifests\""),
+        "{}",
+        out.stdout_str()
+    );
+    assert!(
+        mirror.count("GET", "/v2/app/manifests/list") >= 1,
+        "{:?}",
+        mirror.requests()
+    );
+    assert_eq!(
+        primary.count("GET", "/v2/app/manifests/"),
+        0,
+        "{:?}",
+        primary.requests()
+    );
+    // what the mirror lacks comes from the registry
+    inspect(&env, &[], &format!("{}/solo:v1", primary.host())).success();
+    assert!(mirror.count("GET", "/v2/solo/manifests/v1") >= 1);
+    // an image added from the mirror into a local list (its config fetched there too)
+    let list = format!("{}/local:list", primary.host());
+    env.manifold(&["manifest", "create", &list, &r]).success();
+    // without registries.conf the registry alone answers: the list is not there
+    let out = inspect(&TestEnv::new(), &[], &r);
+    assert_ne!(out.code, 0);
+}

@@ -10,7 +10,8 @@
 //! `$XDG_CONFIG_HOME/docker/certs.d` when not root, `/etc/docker/certs.d`; podman:
 //! `$XDG_CONFIG_HOME/containers/certs.d` when not root, `/etc/containers/certs.d`,
 //! `/etc/docker/certs.d`). `--cert-dir DIR` is the folder itself, for every host, and
-//! replaces the search (as podman's flag does).
+//! replaces the search (as podman's flag does). A host that registries.conf marks `insecure`
+//! (podman personality) gets a setup without verification.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,12 +25,15 @@ use ureq::Agent;
 use manifold_engine::registry::{certs, host};
 
 use super::error::RegistryError;
+use super::options::LoadedConf;
 use super::tls::{client_config, TlsConnector, TlsSetup};
 use super::transport::{MapResolver, Net};
 
 /// The files that make a TLS setup, beyond the run's base roots.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct TlsFiles {
+    /// registries.conf marks the host insecure.
+    insecure: bool,
     cas: Vec<PathBuf>,
     client: Option<(PathBuf, PathBuf)>,
 }
@@ -48,6 +52,7 @@ pub struct Agents {
     base_roots: Vec<CertificateDer<'static>>,
     cert_dir: Option<PathBuf>,
     certs_d: Vec<PathBuf>,
+    conf: Option<Arc<LoadedConf>>,
     user_agent: String,
     net: Net,
     jobs: usize,
@@ -98,6 +103,7 @@ impl Agents {
         insecure: bool,
         cert_dir: Option<&Path>,
         certs_d: &[PathBuf],
+        conf: Option<Arc<LoadedConf>>,
         user_agent: &str,
         net: &Net,
         jobs: usize,
@@ -125,6 +131,7 @@ impl Agents {
             base_roots,
             cert_dir: cert_dir.map(Path::to_path_buf),
             certs_d: certs_d.to_vec(),
+            conf,
             user_agent: user_agent.to_string(),
             net: net.clone(),
             jobs,
@@ -155,6 +162,7 @@ impl Agents {
     /// The files that apply to `host`: `--cert-dir`'s client pair, or the first certs.d
     /// folder for it.
     fn files_for(&self, host: &str) -> Result<TlsFiles, RegistryError> {
+        let insecure = self.conf.as_ref().is_some_and(|c| c.conf.insecure(host));
         let folder = match &self.cert_dir {
             Some(d) => Some((d.clone(), listing(d)?.unwrap_or_default())),
             None => {
@@ -171,12 +179,16 @@ impl Agents {
             }
         };
         let Some((dir, names)) = folder else {
-            return Ok(TlsFiles::default());
+            return Ok(TlsFiles {
+                insecure,
+                ..TlsFiles::default()
+            });
         };
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let chosen =
             certs::select(&names).map_err(|e| settings(format!("{}: {e}", dir.display())))?;
         Ok(TlsFiles {
+            insecure,
             // --cert-dir's CAs are in the base roots already
             cas: if self.cert_dir.is_some() {
                 Vec::new()
@@ -188,8 +200,9 @@ impl Agents {
     }
 
     fn build(&self, files: &TlsFiles) -> Result<Pair, RegistryError> {
+        let insecure = self.insecure || files.insecure;
         let mut roots = self.base_roots.clone();
-        if !self.insecure {
+        if !insecure {
             for f in &files.cas {
                 roots.extend(read_certs(f)?);
             }
@@ -208,7 +221,7 @@ impl Agents {
             }
         };
         let setup = TlsSetup {
-            insecure: self.insecure,
+            insecure,
             roots,
             client,
         };

@@ -16,6 +16,7 @@ pub mod client;
 pub mod creds;
 pub mod error;
 mod manifest;
+mod mirrors;
 mod options;
 mod ping;
 pub mod remote;
