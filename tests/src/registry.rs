@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::certs::TestCa;
+use crate::certs::{self_signed_server, Issued, TestCa, Validity};
 use crate::token::{TokenServer, ISSUER, SERVICE};
 use crate::{PASSWORD, USER};
 
@@ -21,6 +21,24 @@ pub enum Auth {
     BasicTls,
     /// `auth: token` with a token server of the tests, plain HTTP.
     Token,
+    /// Anonymous HTTPS with a certificate made as registry guides make it (`openssl req -x509`:
+    /// self-signed, `CA:TRUE`) for `127.0.0.1` and `localhost`; [`Registry::ca_file`] is that
+    /// certificate.
+    SelfSigned,
+    /// As `SelfSigned`, but for the name `registry.example` only.
+    SelfSignedWrongName,
+    /// As `SelfSigned`, but expired (2020).
+    SelfSignedExpired,
+    /// Anonymous HTTPS (certificate from a test CA, [`Registry::ca_file`]) that requires a
+    /// client certificate signed by [`Registry::client_ca`] (distribution's `http.tls.clientcas`).
+    ClientCert,
+}
+
+impl Auth {
+    /// Whether the registry speaks HTTPS.
+    pub fn is_tls(self) -> bool {
+        !matches!(self, Auth::None | Auth::Basic | Auth::Token)
+    }
 }
 
 /// One line of the registry's access log.
@@ -42,6 +60,10 @@ pub struct Registry {
     pub ca: Option<TestCa>,
     /// For `Token`: the token server.
     pub token: Option<TokenServer>,
+    /// For `ClientCert`: the CA whose client certificates the registry accepts.
+    pub client_ca: Option<TestCa>,
+    /// For `ClientCert`: a client certificate it accepts (the harness's own).
+    pub client: Option<Issued>,
 }
 
 /// The registry binary: `MANIFOLD_REGISTRY_BIN`, else `/usr/bin/docker-registry`.
@@ -76,13 +98,21 @@ fn htpasswd_line() -> String {
 
 /// The harness's own HTTP client for its registries: no proxy, any certificate (the TLS
 /// variant's is self-signed), statuses as values, every call bounded by `timeout`.
-pub(crate) fn harness_agent(timeout: Duration) -> ureq::Agent {
+/// `client`: a client certificate to present (for `Auth::ClientCert`).
+pub(crate) fn harness_agent(timeout: Duration, client: Option<&Issued>) -> ureq::Agent {
+    let client = client.map(|c| {
+        ureq::tls::ClientCert::new_with_certs(
+            &[ureq::tls::Certificate::from_pem(c.cert_pem.as_bytes()).expect("client cert")],
+            ureq::tls::PrivateKey::from_pem(c.key_pem.as_bytes()).expect("client key"),
+        )
+    });
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)
         .tls_config(
             ureq::tls::TlsConfig::builder()
                 .disable_verification(true)
+                .client_cert(client)
                 .build(),
         )
         .timeout_global(Some(timeout))
@@ -129,8 +159,14 @@ impl Registry {
         let mut tls_yaml = String::new();
         let mut ca = None;
         let mut token = None;
+        let mut client_ca = None;
+        let mut client = None;
         match auth {
-            Auth::None => {}
+            Auth::None
+            | Auth::SelfSigned
+            | Auth::SelfSignedWrongName
+            | Auth::SelfSignedExpired
+            | Auth::ClientCert => {}
             Auth::Basic | Auth::BasicTls => {
                 std::fs::write(d.join("htpasswd"), htpasswd_line()).map_err(|e| e.to_string())?;
                 auth_yaml = format!(
@@ -161,6 +197,52 @@ impl Registry {
                 d.join("key.pem").display()
             );
             ca = Some(c);
+        }
+        let self_signed = match auth {
+            Auth::SelfSigned => Some(self_signed_server(
+                "127.0.0.1",
+                &["127.0.0.1", "localhost"],
+                Validity::Now,
+            )),
+            Auth::SelfSignedWrongName => Some(self_signed_server(
+                "registry.example",
+                &["registry.example"],
+                Validity::Now,
+            )),
+            Auth::SelfSignedExpired => Some(self_signed_server(
+                "127.0.0.1",
+                &["127.0.0.1", "localhost"],
+                Validity::Expired,
+            )),
+            _ => None,
+        };
+        if let Some(cert) = self_signed {
+            std::fs::write(d.join("cert.pem"), &cert.cert_pem).map_err(|e| e.to_string())?;
+            std::fs::write(d.join("key.pem"), &cert.key_pem).map_err(|e| e.to_string())?;
+            std::fs::write(d.join("ca.crt"), &cert.cert_pem).map_err(|e| e.to_string())?;
+            tls_yaml = format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                d.join("cert.pem").display(),
+                d.join("key.pem").display()
+            );
+        }
+        if auth == Auth::ClientCert {
+            let c = TestCa::new("manifold test registry CA");
+            let leaf = c.issue("127.0.0.1", &["127.0.0.1", "localhost"]);
+            std::fs::write(d.join("cert.pem"), &leaf.cert_pem).map_err(|e| e.to_string())?;
+            std::fs::write(d.join("key.pem"), &leaf.key_pem).map_err(|e| e.to_string())?;
+            c.write_ca(d, "ca.crt");
+            let clients = TestCa::new("manifold test client CA");
+            let bundle = clients.write_ca(d, "client-ca.pem");
+            tls_yaml = format!(
+                "  tls:\n    certificate: {}\n    key: {}\n    clientcas:\n      - {}\n",
+                d.join("cert.pem").display(),
+                d.join("key.pem").display(),
+                bundle.display()
+            );
+            ca = Some(c);
+            client = Some(clients.issue_client("manifold harness"));
+            client_ca = Some(clients);
         }
         let config = format!(
             "version: 0.1\nlog:\n  level: info\n  formatter: text\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  cache:\n    blobdescriptor: inmemory\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: manifold-tests-not-secret\n  headers:\n    X-Content-Type-Options: [nosniff]\n{tls_yaml}{auth_yaml}",
@@ -193,13 +275,15 @@ impl Registry {
             log,
             ca,
             token,
+            client_ca,
+            client,
         };
         reg.wait_up()?;
         Ok(reg)
     }
 
     fn wait_up(&mut self) -> Result<(), String> {
-        let agent = harness_agent(Duration::from_secs(2));
+        let agent = self.agent(Duration::from_secs(2));
         let deadline = Instant::now() + Duration::from_secs(60);
         let url = format!("{}/v2/", self.base_url());
         loop {
@@ -225,8 +309,13 @@ impl Registry {
         }
     }
 
+    /// The harness's client for this registry (with its client certificate, if it wants one).
+    pub(crate) fn agent(&self, timeout: Duration) -> ureq::Agent {
+        harness_agent(timeout, self.client.as_ref())
+    }
+
     pub fn scheme(&self) -> &'static str {
-        if self.auth == Auth::BasicTls {
+        if self.auth.is_tls() {
             "https"
         } else {
             "http"

@@ -50,13 +50,17 @@ pub struct Seeder<'a> {
 
 impl<'a> Seeder<'a> {
     pub fn new(reg: &'a Registry) -> Seeder<'a> {
-        let agent = crate::registry::harness_agent(Duration::from_secs(60));
+        let agent = reg.agent(Duration::from_secs(60));
         Seeder { reg, agent }
     }
 
     fn auth(&self, repo: &str) -> Option<String> {
         match self.reg.auth {
-            Auth::None => None,
+            Auth::None
+            | Auth::SelfSigned
+            | Auth::SelfSignedWrongName
+            | Auth::SelfSignedExpired
+            | Auth::ClientCert => None,
             Auth::Basic | Auth::BasicTls => Some(format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))

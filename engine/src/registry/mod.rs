@@ -6,9 +6,11 @@
 //! a network, and shared by every front end (the command, the browser build, plugins).
 
 pub mod auth;
+pub mod certs;
 pub mod errors;
 pub mod host;
 pub mod plan;
+pub mod registries_conf;
 pub mod retry;
 pub mod status;
 pub mod urls;

@@ -28,11 +28,11 @@ fn basic(c: &Credential) -> String {
 }
 
 impl Client {
-    /// May credentials go to this URL? Not over plain HTTP to a non-loopback host without --insecure.
+    /// May credentials go to this URL? Not over plain HTTP to a non-loopback host without --insecure
+    /// (or registries.conf's `insecure` for it).
     fn may_send_secret(&self, url: &str) -> bool {
         url.starts_with("https://")
-            || self.opts.insecure
-            || url_host(url).is_some_and(hosts::is_loopback)
+            || url_host(url).is_some_and(|h| hosts::is_loopback(h) || self.insecure_for(h))
     }
 
     /// The Authorization header for a request to `host` needing `scopes` (and `extra_scope`, what

@@ -19,7 +19,7 @@ impl Client {
     /// `GET /v2/<path>/blobs/<digest>`, streamed into `out` and verified on the way (redirects
     /// to storage are followed, without the registry's Authorization). On a digest mismatch
     /// the bytes already written must be discarded by the caller. Returns the size.
-    pub fn get_blob(
+    pub(super) fn get_blob_at(
         &self,
         repo: &Repo,
         digest: &Digest,
@@ -117,7 +117,7 @@ impl Client {
     }
 
     /// A small blob (an image config) in memory, verified; refused above `limit` bytes.
-    pub fn get_blob_bytes(
+    pub(super) fn get_blob_bytes_at(
         &self,
         repo: &Repo,
         digest: &Digest,
@@ -137,7 +137,7 @@ impl Client {
             }
         }
         let mut c = Capped(Vec::new(), limit);
-        self.get_blob(repo, digest, &mut c)?;
+        self.get_blob_at(repo, digest, &mut c)?;
         Ok(c.0)
     }
 

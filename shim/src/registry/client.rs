@@ -14,11 +14,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use manifold_engine::registry::{AuthScheme, Endpoint};
 use ureq::http::Response;
 
+use super::agents::Agents;
 use super::creds::Lookup;
 use super::error::RegistryError;
 use super::options::Options;
 use super::repo::Repo;
-use super::transport::Agents;
 
 /// A registry host as connected: the scheme chosen, how it wants requests authenticated, and
 /// the tokens fetched for it in this run.
@@ -73,6 +73,8 @@ impl Client {
                 Agents::new(
                     self.opts.insecure,
                     self.opts.cert_dir.as_deref(),
+                    &self.opts.certs_d,
+                    self.opts.registries_conf.clone(),
                     &self.opts.user_agent,
                     &self.opts.net,
                     self.opts.jobs,
@@ -80,6 +82,31 @@ impl Client {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// registries.conf's `blocked`: no request for a blocked repository, pull or push.
+    pub(super) fn check_blocked(&self, repo: &Repo) -> Result<(), RegistryError> {
+        match &self.opts.registries_conf {
+            Some(c) if c.conf.blocked(&repo.name()) => Err(RegistryError::Settings {
+                message: format!(
+                    "{}: the registry is blocked in {}",
+                    repo.name(),
+                    c.path.display()
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether TLS verification is skipped (and plain HTTP allowed) for `host`: `--insecure`,
+    /// or registries.conf says so for it.
+    pub(super) fn insecure_for(&self, host: &str) -> bool {
+        self.opts.insecure
+            || self
+                .opts
+                .registries_conf
+                .as_ref()
+                .is_some_and(|c| c.conf.insecure(host))
     }
 
     pub(super) fn debug(&self, line: impl FnOnce() -> String) {
@@ -90,6 +117,7 @@ impl Client {
 
     /// The repository's host, connected on first use (see `ping.rs`).
     pub(super) fn host(&self, repo: &Repo) -> Result<Arc<Host>, RegistryError> {
+        self.check_blocked(repo)?;
         let mut hosts = self.hosts.lock().unwrap();
         if let Some(h) = hosts.get(&repo.host) {
             return Ok(h.clone());

@@ -32,6 +32,17 @@ pub enum RegistryError {
     BlobUnknown { name: String, digest: Digest },
     /// TLS failed: an untrusted or mismatched certificate, or a handshake error.
     Tls { host: String, problem: String },
+    /// The registry asks for a client certificate (mutual TLS) and none was configured
+    /// (`sent` is `None`), or refused the one sent.
+    ClientCertificate {
+        host: String,
+        /// Where the certificate goes: the host's certs.d folder (or `--cert-dir`).
+        folder: Option<String>,
+        /// The client certificate file sent, if any.
+        sent: Option<String>,
+        /// The TLS alert the registry sent.
+        alert: String,
+    },
     /// Nothing listens at host:port.
     ConnectionRefused { host: String },
     /// Another network failure: DNS, reset, timeout.
@@ -132,6 +143,24 @@ impl fmt::Display for RegistryError {
                 f,
                 "TLS failure talking to {host}: {problem}. To trust the registry's CA pass --cert-dir DIR (a folder with its *.crt files); to skip verification pass --insecure"
             ),
+            RegistryError::ClientCertificate {
+                host,
+                folder,
+                sent,
+                alert,
+            } => {
+                let folder = folder.as_deref().unwrap_or("/etc/docker/certs.d/HOST:PORT");
+                match sent {
+                    None => write!(
+                        f,
+                        "TLS failure talking to {host}: it requires a client certificate and none is configured ({alert}); put client.cert and client.key in {folder}/ (or pass --cert-dir DIR holding them)"
+                    ),
+                    Some(cert) => write!(
+                        f,
+                        "TLS failure talking to {host}: it refused the client certificate {cert} ({alert}); put one it accepts, with its key, in {folder}/"
+                    ),
+                }
+            }
             RegistryError::ConnectionRefused { host } => write!(
                 f,
                 "connection refused by {host}: is the registry running, and is the host and port right?"

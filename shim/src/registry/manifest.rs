@@ -51,7 +51,11 @@ impl Client {
     /// `GET /v2/<path>/manifests/<reference>` with every manifest type accepted. The bytes are
     /// checked against the digest of a digest reference, and against `Docker-Content-Digest`
     /// when the registry sends it; manifests over 4 MiB are refused.
-    pub fn get_manifest(&self, repo: &Repo, reference: &str) -> Result<Manifest, RegistryError> {
+    pub(super) fn get_manifest_at(
+        &self,
+        repo: &Repo,
+        reference: &str,
+    ) -> Result<Manifest, RegistryError> {
         // A body cut off (reset, truncated, timed out) is fetched again, like a failed request.
         let mut attempt = 1;
         loop {

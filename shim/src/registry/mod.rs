@@ -5,21 +5,25 @@
 //! `client.rs` holds the [`Client`] and what its operations share; `request.rs` sends one
 //! request; `ping.rs` connects; `auth.rs` authorizes; `status.rs` turns an unexpected answer
 //! into a [`RegistryError`]; `manifest.rs`, `blob.rs` and `upload.rs` are the operations;
-//! `options.rs` and `repo.rs` their inputs; `transport.rs` the HTTP agents; `creds.rs` the
+//! `options.rs` and `repo.rs` their inputs; `agents.rs` the HTTP agents (one per TLS setup, by host), `tls.rs` their TLS, `transport.rs`
+//! the resolver and failure classification; `creds.rs` the
 //! credential lookup; `remote.rs` the commands' view of it all.
 
+mod agents;
 mod auth;
 mod blob;
 pub mod client;
 pub mod creds;
 pub mod error;
 mod manifest;
+mod mirrors;
 mod options;
 mod ping;
 pub mod remote;
 mod repo;
 mod request;
 mod status;
+pub mod tls;
 pub mod transport;
 mod upload;
 

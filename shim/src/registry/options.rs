@@ -2,8 +2,10 @@
 //! and the environment, and the upload chunk size.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use manifold_engine::registry::RetryPolicy;
+use manifold_engine::registry::registries_conf::{self, RegistriesConf};
+use manifold_engine::registry::{certs, RetryPolicy};
 
 use super::creds::CredentialConfig;
 use super::transport;
@@ -12,13 +14,71 @@ use super::transport;
 /// way at most this much of a blob is in memory.
 pub const CHUNK: usize = 8 * 1024 * 1024;
 
+/// A registries.conf as read: its path (for messages) and its rules.
+#[derive(Clone, Debug)]
+pub struct LoadedConf {
+    pub path: PathBuf,
+    pub conf: RegistriesConf,
+}
+
+/// podman's registries.conf: `CONTAINERS_REGISTRIES_CONF`, else
+/// `$XDG_CONFIG_HOME/containers/registries.conf` (or `~/.config/...`) if it exists, else
+/// `/etc/containers/registries.conf` if it exists. Drop-in folders (`registries.conf.d`) are not
+/// read.
+pub fn load_registries_conf() -> Result<Option<LoadedConf>, String> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let path = match env("CONTAINERS_REGISTRIES_CONF") {
+        Some(p) => Some(PathBuf::from(p)),
+        None => {
+            let user = env("XDG_CONFIG_HOME")
+                .or_else(|| env("HOME").map(|h| format!("{h}/.config")))
+                .map(|h| PathBuf::from(h).join("containers/registries.conf"));
+            user.into_iter()
+                .chain([PathBuf::from("/etc/containers/registries.conf")])
+                .find(|p| p.is_file())
+        }
+    };
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let conf = registries_conf::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(LoadedConf { path, conf }))
+}
+
+/// The certs.d roots of this run: `MANIFOLD_CERTS_D` (`DIR[:DIR...]`), else docker's or
+/// podman's (by `MANIFOLD_COMPAT` or the program's name; the engine's `certs::roots`).
+fn certs_d_roots() -> Vec<PathBuf> {
+    let flavour = match crate::personality::Personality::detect(None) {
+        Ok(crate::personality::Personality::Podman) => certs::Flavour::Podman,
+        _ => certs::Flavour::Docker,
+    };
+    let over = std::env::var("MANIFOLD_CERTS_D").ok();
+    let config_home = std::env::var("XDG_CONFIG_HOME")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.config")));
+    // the owner of /proc/self is the effective user (no libc call needed)
+    let is_root = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    };
+    certs::roots(flavour, over.as_deref(), config_home.as_deref(), is_root)
+        .into_iter()
+        .map(PathBuf::from)
+        .collect()
+}
+
 /// Settings of a run.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Skip TLS verification and allow plain HTTP, for every registry of this command.
     pub insecure: bool,
-    /// Extra CA certificates (`*.crt`) to trust.
+    /// Extra CA certificates (`*.crt`) to trust, and a client certificate (`*.cert` + `*.key`),
+    /// for every registry; replaces the `certs.d` search.
     pub cert_dir: Option<PathBuf>,
+    /// The `certs.d` roots searched for a `HOST:PORT` folder, in order (`MANIFOLD_CERTS_D`, else
+    /// the personality's defaults; see `agents.rs`).
+    pub certs_d: Vec<PathBuf>,
     /// Concurrent requests at most.
     pub jobs: usize,
     /// Log requests and responses (secrets redacted) to stderr.
@@ -28,6 +88,8 @@ pub struct Options {
     pub user_agent: String,
     /// Upload chunk size (and the largest blob sent in one PUT); default [`CHUNK`].
     pub chunk_size: usize,
+    /// podman's registries.conf, in the podman personality (see [`load_registries_conf`]).
+    pub registries_conf: Option<Arc<LoadedConf>>,
     /// Timeouts (`MANIFOLD_TIMEOUT`) and fixed addresses (`MANIFOLD_RESOLVE`).
     pub net: transport::Net,
     /// A setting from the environment that could not be used: reported at the first request.
@@ -39,6 +101,8 @@ impl Default for Options {
         Options {
             insecure: false,
             cert_dir: None,
+            certs_d: Vec::new(),
+            registries_conf: None,
             jobs: 8,
             debug: false,
             credentials: CredentialConfig::default(),
@@ -71,6 +135,15 @@ impl Options {
                 Err(e) => settings_error = Some(e),
             }
         }
+        let mut registries_conf = None;
+        if crate::personality::Personality::detect(None).ok()
+            == Some(crate::personality::Personality::Podman)
+        {
+            match load_registries_conf() {
+                Ok(c) => registries_conf = c.map(Arc::new),
+                Err(e) => settings_error = Some(e),
+            }
+        }
         let jobs = args
             .jobs
             .or_else(|| {
@@ -83,6 +156,8 @@ impl Options {
         Options {
             insecure: args.insecure || args.tls_verify == Some(false),
             cert_dir: args.cert_dir.clone(),
+            certs_d: certs_d_roots(),
+            registries_conf,
             jobs,
             debug: args.debug,
             credentials: CredentialConfig::from_env(

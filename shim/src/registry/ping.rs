@@ -25,7 +25,7 @@ impl Client {
         let (endpoint, mut resp) = match self.ping_url(&https.ping()) {
             Ok(r) => (https, r),
             Err(e) => {
-                let plain_allowed = !hub && (host::is_loopback(host) || self.opts.insecure);
+                let plain_allowed = !hub && (host::is_loopback(host) || self.insecure_for(host));
                 match classify(&e) {
                     Failure::NotTls(_) | Failure::Transient(_) if plain_allowed => {
                         let http_ep = Endpoint::new("http", host);

@@ -16,13 +16,6 @@ pub struct Repo {
 
 impl Repo {
     /// The repository `path` on the registry references call `domain`.
-    #[cfg_attr(
-        not(test),
-        allow(
-            dead_code,
-            reason = "the client's API; the commands build theirs from references (Repo::of)"
-        )
-    )]
     pub fn new(domain: &str, path: &str) -> Repo {
         Repo {
             domain: domain.to_string(),

@@ -135,8 +135,8 @@ impl Client {
         let host = url_host(url).unwrap_or("");
         let agent = self
             .agents()
-            .map_err(|e| ureq::Error::Other(Box::new(e)))?
-            .for_host(host);
+            .and_then(|a| a.for_host(host))
+            .map_err(|e| ureq::Error::Other(Box::new(e)))?;
         self.debug(|| format!("> {method} {}", transport::redact_url(url)));
         let mut b = http::Request::builder().method(method).uri(url);
         for (k, v) in headers {
@@ -203,6 +203,19 @@ impl Client {
                 host: host.to_string(),
                 problem: p,
             },
+            Failure::ClientCertificate(alert) => {
+                let agents = self.agents().ok();
+                RegistryError::ClientCertificate {
+                    host: host.to_string(),
+                    folder: agents
+                        .and_then(|a| a.client_cert_folder(host))
+                        .map(|d| d.display().to_string()),
+                    sent: agents
+                        .and_then(|a| a.client_cert_of(host))
+                        .map(|f| f.display().to_string()),
+                    alert,
+                }
+            }
             Failure::Refused => RegistryError::ConnectionRefused {
                 host: host.to_string(),
             },

@@ -1,21 +1,14 @@
-//! The HTTP layer: agents (TLS roots, proxies, timeouts, the resolver), the debug log with
-//! secrets redacted, and the classification of transport failures.
+//! The HTTP layer: timeouts, the resolver, the debug log with secrets redacted, and the
+//! classification of transport failures. The agents (one per TLS setup) are in `agents.rs`.
 //!
 //! Which hosts are this machine is the engine's one rule (`registry::host::is_loopback`). It
 //! counts `localhost` and `*.localhost` as loopback, so the resolver here never asks DNS for
 //! those names: it dials `127.0.0.1` and `::1` itself, as curl does.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::tls::{Certificate, RootCerts, TlsConfig};
-use ureq::Agent;
-
 use manifold_engine::registry::host;
-
-use super::error::RegistryError;
 
 /// How long to wait for a registry: to connect, and for each reply and each read or write of
 /// a body. `MANIFOLD_TIMEOUT=SECONDS` sets them all to one value.
@@ -104,9 +97,18 @@ fn pinned_addrs(entries: &[Resolve], host: &str, port: u16) -> Option<Vec<Socket
 /// ureq's resolver behind [`pinned_addrs`]: the `MANIFOLD_RESOLVE` entries, then loopback for
 /// `localhost` names, then DNS.
 #[derive(Debug)]
-struct MapResolver {
+pub(super) struct MapResolver {
     entries: Vec<Resolve>,
     fallback: ureq::unversioned::resolver::DefaultResolver,
+}
+
+impl MapResolver {
+    pub(super) fn new(entries: Vec<Resolve>) -> MapResolver {
+        MapResolver {
+            entries,
+            fallback: Default::default(),
+        }
+    }
 }
 
 impl ureq::unversioned::resolver::Resolver for MapResolver {
@@ -144,121 +146,12 @@ pub struct Net {
     pub resolve: Vec<Resolve>,
 }
 
-/// The two agents of a run: one that may use an environment proxy, one that never does (for
-/// loopback hosts, as Go's `net/http` behaves). Both share the TLS settings of the command.
-pub struct Agents {
-    pub direct: Agent,
-    pub proxied: Agent,
-}
-
-impl Agents {
-    /// `jobs`: the most requests in flight at once; that many idle connections per host are
-    /// kept, so every worker finds its connection again (ureq keeps 3 by default).
-    pub fn new(
-        insecure: bool,
-        cert_dir: Option<&Path>,
-        user_agent: &str,
-        net: &Net,
-        jobs: usize,
-    ) -> Result<Agents, RegistryError> {
-        let idle = jobs.max(8);
-        let tls = tls_config(insecure, cert_dir)?;
-        let t = net.timeouts;
-        let build = |proxy: Option<ureq::Proxy>| -> Agent {
-            let config = Agent::config_builder()
-                .http_status_as_error(false)
-                .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
-                .max_redirects(10)
-                .proxy(proxy)
-                .tls_config(tls.clone())
-                .user_agent(user_agent)
-                // no Accept-Encoding: blobs must arrive as stored for their digests to verify
-                .accept_encoding("")
-                .timeout_connect(Some(t.connect))
-                .timeout_recv_response(Some(t.io))
-                .timeout_per_read(Some(t.io))
-                .timeout_per_write(Some(t.io))
-                .max_idle_connections_per_host(idle)
-                // a cross-registry copy keeps two registries' connections (and a token server's)
-                .max_idle_connections(idle * 4)
-                .build();
-            Agent::with_parts(
-                config,
-                ureq::unversioned::transport::DefaultConnector::new(),
-                MapResolver {
-                    entries: net.resolve.clone(),
-                    fallback: Default::default(),
-                },
-            )
-        };
-        Ok(Agents {
-            direct: build(None),
-            proxied: build(ureq::Proxy::try_from_env()),
-        })
-    }
-
-    /// The agent for a URL's host: never a proxy for loopback.
-    pub fn for_host(&self, host: &str) -> &Agent {
-        if host::is_loopback(host) {
-            &self.direct
-        } else {
-            &self.proxied
-        }
-    }
-}
-
-/// TLS settings: with `--insecure`, no verification; otherwise the system's roots (the files
-/// OpenSSL and Go read, honouring `SSL_CERT_FILE` / `SSL_CERT_DIR`) plus every `*.crt` in
-/// `--cert-dir`. If the system has no roots at all, the bundled Mozilla roots are used.
-fn tls_config(insecure: bool, cert_dir: Option<&Path>) -> Result<TlsConfig, RegistryError> {
-    if insecure {
-        return Ok(TlsConfig::builder().disable_verification(true).build());
-    }
-    let mut certs: Vec<Certificate<'static>> = rustls_native_certs::load_native_certs()
-        .certs
-        .into_iter()
-        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-        .collect();
-    if let Some(dir) = cert_dir {
-        let entries = std::fs::read_dir(dir).map_err(|e| RegistryError::Credentials {
-            message: format!("cannot read --cert-dir {}: {e}", dir.display()),
-        })?;
-        let mut files: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "crt"))
-            .collect();
-        files.sort();
-        for f in files {
-            let pem = std::fs::read(&f).map_err(|e| RegistryError::Credentials {
-                message: format!("cannot read {}: {e}", f.display()),
-            })?;
-            let mut n = 0;
-            for item in ureq::tls::parse_pem(&pem) {
-                if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
-                    certs.push(c);
-                    n += 1;
-                }
-            }
-            if n == 0 {
-                return Err(RegistryError::Credentials {
-                    message: format!("{} holds no PEM certificate", f.display()),
-                });
-            }
-        }
-    }
-    let roots = if certs.is_empty() {
-        RootCerts::WebPki
-    } else {
-        RootCerts::Specific(Arc::new(certs))
-    };
-    Ok(TlsConfig::builder().root_certs(roots).build())
-}
-
 /// How a request failed before any HTTP response arrived.
 pub enum Failure {
     /// Certificate problems: never retried, never downgraded to HTTP.
     Certificate(String),
+    /// The registry wants a client certificate, or refused the one sent (its TLS alert).
+    ClientCertificate(String),
     /// The peer does not speak TLS (or broke off the handshake): maybe plain HTTP.
     NotTls(String),
     Refused,
@@ -285,8 +178,28 @@ fn rustls_failure(e: &rustls::Error) -> Failure {
                 "its certificate is not valid yet".to_string()
             }
             CertificateError::BadEncoding => "its certificate cannot be decoded".to_string(),
+            // a self-signed CA certificate used as the server's own, not among the trusted ones
+            // (a trusted one is accepted by tls::TrustedSelfSigned)
+            CertificateError::Other(o)
+                if matches!(
+                    o.0.downcast_ref::<webpki::Error>(),
+                    Some(webpki::Error::CaUsedAsEndEntity)
+                ) =>
+            {
+                "its certificate is signed by an unknown authority (it is self-signed)".to_string()
+            }
             other => format!("its certificate was rejected ({other:?})"),
         }),
+        // Go's TLS server: certificate_required (TLS 1.3) or bad_certificate (TLS 1.2) when
+        // none was sent, bad_certificate or unknown_ca when the one sent is not trusted
+        E::AlertReceived(
+            a @ (rustls::AlertDescription::CertificateRequired
+            | rustls::AlertDescription::BadCertificate
+            | rustls::AlertDescription::UnknownCA
+            | rustls::AlertDescription::CertificateUnknown
+            | rustls::AlertDescription::UnsupportedCertificate
+            | rustls::AlertDescription::CertificateExpired),
+        ) => Failure::ClientCertificate(format!("TLS alert {a:?}")),
         E::InvalidMessage(_)
         | E::InappropriateMessage { .. }
         | E::InappropriateHandshakeMessage { .. } => Failure::NotTls(format!(
