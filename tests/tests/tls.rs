@@ -37,8 +37,11 @@ fn certs_d(env: &TestEnv, reg: &Registry, files: &[(&str, &str)]) -> (PathBuf, P
     (root, dir)
 }
 
+/// A TLS refusal, in one line, with the personality's exit code: docker's 1, or podman's 125
+/// (podman ends every failed command with `Error: …` and 125).
 fn refused(out: &Output, host: &str, problem: &str) {
-    assert_eq!(out.code, 1, "{}", out.stderr);
+    let podman = out.stderr.starts_with("Error: ");
+    assert_eq!(out.code, if podman { 125 } else { 1 }, "{}", out.stderr);
     assert!(
         out.stderr
             .contains(&format!("TLS failure talking to {host}: {problem}")),
@@ -261,6 +264,14 @@ fn registries_conf_insecure_skips_verification_in_the_podman_personality_only() 
         &reg.host(),
         "its certificate is signed by an unknown authority",
     );
+    // `--compat podman` chooses the personality as well as MANIFOLD_COMPAT does
+    let mut env = podman_env(&conf);
+    env.set("MANIFOLD_COMPAT", "docker");
+    let mut args = vec!["--compat", "podman", "manifest", "inspect"];
+    args.push(&r);
+    let out = env.manifold(&args);
+    out.success();
+    assert!(out.stdout_str().contains("\"manifests\""), "{}", out.stderr);
     // docker never reads registries.conf
     let mut env = podman_env(&conf);
     env.set("MANIFOLD_COMPAT", "docker");

@@ -18,7 +18,7 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         _ => RegistryArgs::default(),
     };
     // The client connects lazily: commands that never reach a registry cost nothing here.
-    let mut client = RemoteClient::from_args(&registry_args);
+    let mut client = RemoteClient::from_args(&registry_args, personality);
     client.docker_words = personality == Personality::Docker;
     let remote: Option<&dyn Remote> = Some(&client);
     let result = match cmd {

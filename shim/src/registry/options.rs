@@ -1,6 +1,7 @@
 //! The settings of a run's registry client ([`Options`]), gathered once from the command line
 //! and the environment, and the upload chunk size.
 
+use crate::personality::Personality;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -46,10 +47,10 @@ pub fn load_registries_conf() -> Result<Option<LoadedConf>, String> {
 }
 
 /// The certs.d roots of this run: `MANIFOLD_CERTS_D` (`DIR[:DIR...]`), else docker's or
-/// podman's (by `MANIFOLD_COMPAT` or the program's name; the engine's `certs::roots`).
-fn certs_d_roots() -> Vec<PathBuf> {
-    let flavour = match crate::personality::Personality::detect(None) {
-        Ok(crate::personality::Personality::Podman) => certs::Flavour::Podman,
+/// podman's, as the personality of the run says (the engine's `certs::roots`).
+fn certs_d_roots(personality: Personality) -> Vec<PathBuf> {
+    let flavour = match personality {
+        Personality::Podman => certs::Flavour::Podman,
         _ => certs::Flavour::Docker,
     };
     let over = std::env::var("MANIFOLD_CERTS_D").ok();
@@ -119,7 +120,9 @@ impl Options {
     /// The options the command line asks for: `--insecure` or `--tls-verify=false`, `--cert-dir`,
     /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`; and from
     /// the environment `MANIFOLD_TIMEOUT` (seconds) and `MANIFOLD_RESOLVE` (HOST:PORT:ADDRESS).
-    pub fn from_args(args: &crate::cli::RegistryArgs) -> Options {
+    /// `personality` (from `--compat`, `MANIFOLD_COMPAT` or the program's name) chooses the
+    /// certs.d roots and whether podman's registries.conf applies.
+    pub fn from_args(args: &crate::cli::RegistryArgs, personality: Personality) -> Options {
         let mut net = transport::Net::default();
         let mut settings_error = None;
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
@@ -136,9 +139,7 @@ impl Options {
             }
         }
         let mut registries_conf = None;
-        if crate::personality::Personality::detect(None).ok()
-            == Some(crate::personality::Personality::Podman)
-        {
+        if personality == Personality::Podman {
             match load_registries_conf() {
                 Ok(c) => registries_conf = c.map(Arc::new),
                 Err(e) => settings_error = Some(e),
@@ -156,7 +157,7 @@ impl Options {
         Options {
             insecure: args.insecure || args.tls_verify == Some(false),
             cert_dir: args.cert_dir.clone(),
-            certs_d: certs_d_roots(),
+            certs_d: certs_d_roots(personality),
             registries_conf,
             jobs,
             debug: args.debug,

@@ -46,8 +46,11 @@ impl RemoteClient {
         }
     }
 
-    pub fn from_args(args: &crate::cli::RegistryArgs) -> RemoteClient {
-        RemoteClient::new(Options::from_args(args))
+    pub fn from_args(
+        args: &crate::cli::RegistryArgs,
+        personality: crate::personality::Personality,
+    ) -> RemoteClient {
+        RemoteClient::new(Options::from_args(args, personality))
     }
 }
 

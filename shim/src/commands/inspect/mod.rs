@@ -38,11 +38,7 @@ pub fn run(ctx: &Context, args: &InspectArgs, remote: Option<&dyn Remote>) -> Cl
         None if !ctx.personality.inspects_registry() => Err(ctx.words.no_such_list(raw, raw)),
         None => match (&args.platform, remote) {
             (Some(p), Some(remote)) => remote_platform_view(raw, p, remote),
-            _ => remote::run(
-                args,
-                raw,
-                ctx.personality == crate::personality::Personality::Podman,
-            ),
+            _ => remote::run(args, raw, ctx.personality),
         },
     }
 }

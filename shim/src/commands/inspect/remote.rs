@@ -19,10 +19,16 @@ use crate::pool::run_bounded;
 use crate::registry::remote::MAX_SMALL_BLOB;
 use crate::registry::{target_of, Client, Manifest, Options, RegistryError, Repo};
 
-/// `podman`: a list is shown as podman shows a registry's list (`output::podman`).
-pub fn run(args: &InspectArgs, reference: &str, podman: bool) -> CliResult {
+/// Under the podman personality a list is shown as podman shows a registry's list (`output::podman`),
+/// and its certs.d roots and registries.conf apply.
+pub fn run(
+    args: &InspectArgs,
+    reference: &str,
+    personality: crate::personality::Personality,
+) -> CliResult {
+    let podman = personality == crate::personality::Personality::Podman;
     let r = Reference::parse_docker(reference)?;
-    let client = Client::new(Options::from_args(&args.registry_args));
+    let client = Client::new(Options::from_args(&args.registry_args, personality));
     let repo = Repo::of(&r);
     let top = client
         .get_manifest(&repo, &target_of(&r))
