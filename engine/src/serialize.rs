@@ -88,6 +88,23 @@ pub struct PodmanEntry<'a> {
     pub data: Option<&'a str>,
 }
 
+impl<'a> PodmanEntry<'a> {
+    /// The entry for `d`; with `oci_fields`, its annotations, artifactType and data too (podman's
+    /// inspect shows them; a pushed Docker list cannot hold them).
+    pub fn of(d: &'a Descriptor, oci_fields: bool) -> PodmanEntry<'a> {
+        PodmanEntry {
+            media_type: &d.media_type,
+            size: d.size,
+            digest: d.digest.as_str(),
+            urls: d.urls.as_ref(),
+            platform: DockerPlatform::of(d.platform.as_ref()),
+            annotations: d.annotations.as_ref().filter(|_| oci_fields),
+            artifact_type: d.artifact_type.as_deref().filter(|_| oci_fields),
+            data: d.data.as_deref().filter(|_| oci_fields),
+        }
+    }
+}
+
 /// The bytes podman pushes for `index` (converted first when `--format` asked): an OCI index
 /// in image-spec's field order, or, when its media type is a Docker list, containers/image's
 /// `Schema2List` compact (entries `mediaType`, `size`, `digest`, `urls`, `platform`; Docker's
@@ -106,16 +123,7 @@ pub fn podman_bytes(index: &ImageIndex) -> Vec<u8> {
         manifests: index
             .manifests
             .iter()
-            .map(|d| PodmanEntry {
-                media_type: &d.media_type,
-                size: d.size,
-                digest: d.digest.as_str(),
-                urls: d.urls.as_ref(),
-                platform: DockerPlatform::of(d.platform.as_ref()),
-                annotations: None,
-                artifact_type: None,
-                data: None,
-            })
+            .map(|d| PodmanEntry::of(d, false))
             .collect(),
         subject: None,
         annotations: None,

@@ -4,7 +4,7 @@
 use manifold_engine::json::go;
 use manifold_engine::media_type;
 use manifold_engine::model::ImageIndex;
-use manifold_engine::serialize::{DockerList, DockerPlatform, PodmanEntry};
+use manifold_engine::serialize::{DockerList, PodmanEntry};
 
 use crate::error::{CliError, CliResult};
 use crate::store::{LocalList, Store};
@@ -22,16 +22,7 @@ pub fn inspect_bytes(index: &ImageIndex) -> Vec<u8> {
         manifests: index
             .manifests
             .iter()
-            .map(|d| PodmanEntry {
-                media_type: &d.media_type,
-                size: d.size,
-                digest: d.digest.as_str(),
-                urls: d.urls.as_ref(),
-                platform: DockerPlatform::of(d.platform.as_ref()),
-                annotations: d.annotations.as_ref(),
-                artifact_type: d.artifact_type.as_deref(),
-                data: d.data.as_deref(),
-            })
+            .map(|d| PodmanEntry::of(d, true))
             .collect(),
         subject: index.subject.as_ref(),
         annotations: index.annotations.as_ref(),
