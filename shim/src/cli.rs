@@ -1,5 +1,9 @@
 //! The command line: manifold's own commands and the `manifest` group that stands in for
 //! `docker manifest`, `podman manifest` and `pack manifest`.
+//!
+//! The doc comments of arguments here are their `--help` text, written for a terminal, not for
+//! rustdoc: `oci:PATH[:TAG]` is a spelling users type, not a link.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use clap::{Parser, Subcommand};
 

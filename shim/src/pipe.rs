@@ -58,7 +58,7 @@ pub fn install() {
     }));
 }
 
-/// std's `println!` panics with "failed printing to stdout: <io error>".
+/// std's `println!` panics with `failed printing to stdout: <io error>`.
 fn is_stdout_closed_panic(message: &str) -> bool {
     let closed = io::Error::from(io::ErrorKind::BrokenPipe);
     message

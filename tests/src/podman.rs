@@ -19,7 +19,7 @@ pub struct PodmanEnv {
     pub dir: tempfile::TempDir,
 }
 
-/// The path of `tool` (podman, buildah, skopeo): `MANIFOLD_<TOOL>_BIN`, else /usr/bin/<tool>.
+/// The path of `tool` (podman, buildah, skopeo): `MANIFOLD_<TOOL>_BIN`, else `/usr/bin/<tool>`.
 /// `None` (after a SKIP note) when it is missing; a panic under CI=true.
 pub fn tool(name: &str) -> Option<PathBuf> {
     let var = format!("MANIFOLD_{}_BIN", name.to_ascii_uppercase());
