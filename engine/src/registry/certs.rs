@@ -162,7 +162,7 @@ mod tests {
             vec!["/home/u/.config/docker/certs.d", "/etc/docker/certs.d"]
         );
         assert_eq!(
-            roots(Flavour::Docker, None, Some("/root/.config"), true),
+            roots(Flavour::Docker, None, Some("/home/admin/.config"), true),
             vec!["/etc/docker/certs.d"]
         );
         assert_eq!(
