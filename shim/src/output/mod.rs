@@ -68,7 +68,10 @@ pub trait Words: Sync {
     fn bad_image(&self, raw: &str, e: &LocationError) -> CliError;
 
     /// A push destination that names no location.
-    fn bad_destination(&self, raw: &str, e: &LocationError) -> CliError;
+    /// (podman and pack name the argument; docker prints the parse error alone.)
+    fn bad_destination(&self, raw: &str, e: &LocationError) -> CliError {
+        CliError::failed(format!("invalid destination {raw:?}: {e}"))
+    }
 
     /// An entry `raw` of `remove LIST DIGEST` (pack: `rm`) that is not in list `list_raw`.
     fn bad_instance(&self, list_raw: &str, raw: &str, selector: &str, e: &OpsError) -> CliError;

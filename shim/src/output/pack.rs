@@ -41,10 +41,6 @@ impl super::Words for Pack {
         error(format!("'{raw}' is not a valid manifest reference: {e}"))
     }
 
-    fn bad_destination(&self, raw: &str, e: &crate::source::LocationError) -> CliError {
-        CliError::failed(format!("invalid destination {raw:?}: {e}"))
-    }
-
     fn bad_instance(
         &self,
         _list_raw: &str,

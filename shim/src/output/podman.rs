@@ -153,10 +153,6 @@ impl super::Words for Podman {
         error(format!("parsing reference {raw:?}: {e}"))
     }
 
-    fn bad_destination(&self, raw: &str, e: &crate::source::LocationError) -> CliError {
-        CliError::failed(format!("invalid destination {raw:?}: {e}"))
-    }
-
     fn bad_instance(
         &self,
         list_raw: &str,
