@@ -25,6 +25,14 @@ pub enum ModelError {
         expected: &'static str,
         found: String,
     },
+    /// An index carrying a manifest's field, or a manifest carrying `manifests`: read one way
+    /// by one tool and the other way by another (CVE-2021-41190), so refused.
+    Ambiguous {
+        /// What the document declares or looks like: "an index" or "a manifest".
+        kind: &'static str,
+        /// The field that belongs to the other kind.
+        field: &'static str,
+    },
 }
 
 impl fmt::Display for ModelError {
@@ -35,6 +43,17 @@ impl fmt::Display for ModelError {
             ModelError::WrongKind { expected, found } => {
                 write!(f, "expected {expected} but found {found}")
             }
+            ModelError::Ambiguous { kind, field } => write!(
+                f,
+                "the document is {kind} but carries {field:?}, a field of {}: it is ambiguous \
+                 between an index and a manifest (CVE-2021-41190) and is refused; rebuild it \
+                 without {field:?}",
+                if *kind == "an index" {
+                    "manifests"
+                } else {
+                    "indexes"
+                }
+            ),
         }
     }
 }
@@ -73,6 +92,23 @@ pub fn detect_kind(node: &tree::Node) -> Option<Kind> {
     }
 }
 
+/// The fields an index or list must not carry: a manifest's (`config`, `layers`) and a schema 1
+/// manifest's (`fsLayers`, `history`). containers/image refuses both since CVE-2021-41190.
+pub const MANIFEST_FIELDS: [&str; 4] = ["config", "layers", "fsLayers", "history"];
+/// The field a manifest must not carry: an index's `manifests`.
+pub const INDEX_FIELDS: [&str; 1] = ["manifests"];
+
+/// The first field of the other kind that a document of kind `index` (true) or manifest
+/// (false) carries, if any: what makes it ambiguous (CVE-2021-41190).
+pub fn ambiguous_field(node: &tree::Node, index: bool) -> Option<&'static str> {
+    let foreign: &[&'static str] = if index {
+        &MANIFEST_FIELDS
+    } else {
+        &INDEX_FIELDS
+    };
+    foreign.iter().copied().find(|f| node.get(f).is_some())
+}
+
 /// A manifest-level document of either kind.
 // Boxing the larger variant (clippy 1.95's large_enum_variant) would change the public type the
 // shim and the bindings match on, for nothing: one document is held per call, never a list.
@@ -99,21 +135,14 @@ impl AnyDocument {
                     "neither an index (no \"manifests\") nor a manifest (no \"config\")".into(),
                 )
             })?;
-        if kind.is_index() {
-            if node.get("config").is_some() || node.get("layers").is_some() {
-                return Err(ModelError::WrongKind {
-                    expected: "an index",
-                    found: "a manifest (it has config/layers)".into(),
-                });
-            }
+        let index = kind.is_index();
+        if let Some(field) = ambiguous_field(&node, index) {
+            let kind = if index { "an index" } else { "a manifest" };
+            return Err(ModelError::Ambiguous { kind, field });
+        }
+        if index {
             Document::parse(bytes).map(AnyDocument::Index)
         } else {
-            if node.get("manifests").is_some() {
-                return Err(ModelError::WrongKind {
-                    expected: "a manifest",
-                    found: "an index (it has manifests)".into(),
-                });
-            }
             Document::parse(bytes).map(AnyDocument::Manifest)
         }
     }
@@ -154,5 +183,48 @@ impl Kind {
             Kind::DockerList => "Docker manifest list",
             Kind::DockerManifest => "Docker image manifest",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(doc: &str, ct: Option<&str>) -> String {
+        match AnyDocument::parse(doc.as_bytes().to_vec(), ct) {
+            Err(e @ ModelError::Ambiguous { .. }) => e.to_string(),
+            other => panic!("{doc}: expected an ambiguity, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ambiguous_documents_are_refused_with_the_field_named() {
+        let oci_index = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]"#;
+        let list = r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]"#;
+        for base in [oci_index, list] {
+            for field in MANIFEST_FIELDS {
+                let doc = format!("{base},\"{field}\":[]}}");
+                let m = refused(&doc, None);
+                assert!(
+                    m.contains(&format!("is an index but carries \"{field}\""))
+                        && m.contains("CVE-2021-41190"),
+                    "{m}"
+                );
+            }
+        }
+        // The registry's Content-Type says index, the body has no mediaType and both shapes.
+        let both = r#"{"schemaVersion":2,"manifests":[],"config":{"mediaType":"a/b","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":1}}"#;
+        assert!(refused(both, Some(crate::media_type::OCI_INDEX)).contains("\"config\""));
+        assert!(refused(both, None).contains("\"config\""));
+        // A manifest (declared, or by its Content-Type) carrying manifests.
+        let m = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"a/b","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":1},"layers":[],"manifests":[]}"#;
+        let msg = refused(m, None);
+        assert!(
+            msg.contains("is a manifest but carries \"manifests\""),
+            "{msg}"
+        );
+        assert!(refused(both, Some(crate::media_type::OCI_MANIFEST)).contains("\"manifests\""));
+        // A clean index still reads.
+        assert!(AnyDocument::parse(format!("{oci_index}}}").into_bytes(), None).is_ok());
     }
 }

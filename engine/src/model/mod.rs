@@ -13,7 +13,9 @@ mod index;
 mod manifest;
 
 pub use descriptor::{Descriptor, Platform};
-pub use document::{detect_kind, AnyDocument, Document, ModelError};
+pub use document::{
+    ambiguous_field, detect_kind, AnyDocument, Document, ModelError, INDEX_FIELDS, MANIFEST_FIELDS,
+};
 pub use index::ImageIndex;
 pub use manifest::ImageManifest;
 

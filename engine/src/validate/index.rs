@@ -27,7 +27,7 @@ use super::document::{self, index_kind, oci_only};
 use super::platform::{self, PlatformInfo};
 use super::{annotations, Entry, Flavor, Severity};
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 10] = [
     "schemaVersion",
     "mediaType",
     "artifactType",
@@ -36,6 +36,8 @@ const FIELDS: [&str; 8] = [
     "annotations",
     "config",
     "layers",
+    "fsLayers",
+    "history",
 ];
 
 /// Validates an index or list whose root is `root`, collecting its entries.
@@ -50,20 +52,25 @@ pub(super) fn validate<'a>(
     };
     let kind = index_kind(flavor);
     let what = document::article(kind);
-    let [schema_version, media_type, artifact_type, manifests, subject, annotations, config, layers] =
+    let [schema_version, media_type, artifact_type, manifests, subject, annotations, config, layers, fs_layers, history] =
         fields(ctx, members, &FIELDS);
 
     document::schema_version(ctx, root, schema_version);
     document::media_type(ctx, root, media_type, kind);
 
-    for m in [config, layers].into_iter().flatten() {
+    for m in [config, layers, fs_layers, history].into_iter().flatten() {
+        let whose = if m.key == "fsLayers" || m.key == "history" {
+            "a schema 1 manifest field"
+        } else {
+            "a manifest field"
+        };
         ctx.at(Seg::Key(&m.key), |ctx| {
             ctx.error(
                 span(&m.value),
                 format!(
-                    "{} is a manifest field and does not belong in {what}: a document with \
-                     manifests and config or layers is ambiguous between an index and a \
-                     manifest (CVE-2021-41190), and registries refuse it; remove {0}",
+                    "{} is {whose} and does not belong in {what}: a document with manifests \
+                     and {0} is ambiguous between an index and a manifest (CVE-2021-41190), \
+                     and registries and containers/image refuse it; remove {0}",
                     m.key
                 ),
             )

@@ -148,3 +148,33 @@ fn index_artifact_type_subject_and_annotations_are_checked() {
     );
     assert_eq!(spanned(&doc, p), "5");
 }
+
+#[test]
+fn schema_1_fields_in_an_index_or_list_are_errors_naming_the_field() {
+    // containers/image's CVE-2021-41190 vectors: fsLayers and history are schema 1 fields.
+    for (base, kind) in [(OCI_INDEX, "index"), (DOCKER_LIST, "manifest-list")] {
+        for (field, value) in [
+            ("fsLayers", "[{\"blobSum\": \"sha256:00\"}]"),
+            ("history", "[{\"v1Compatibility\": \"{}\"}]"),
+            ("config", "{}"),
+            ("layers", "[]"),
+        ] {
+            let doc = edit(
+                base,
+                "\"schemaVersion\": 2,",
+                &format!("\"schemaVersion\": 2, \"{field}\": {value},"),
+            );
+            let r = auto(&doc);
+            assert_eq!(r.kind, kind);
+            assert!(!r.valid, "{field} in {kind}");
+            let p = only(&r, &format!("$.{field}"), field, Severity::Error);
+            assert!(p.message.contains("CVE-2021-41190"), "{}", p.message);
+            assert!(
+                p.message.contains(&format!("remove {field}")),
+                "{}",
+                p.message
+            );
+            assert_eq!(spanned(&doc, p), value);
+        }
+    }
+}

@@ -109,3 +109,22 @@ fn an_empty_config_needs_an_artifact_type() {
     );
     assert_eq!(spanned(&doc, p), "\"application/vnd.oci.empty.v1+json\"");
 }
+
+#[test]
+fn manifests_in_a_docker_manifest_is_an_error() {
+    let doc = edit(
+        DOCKER_MANIFEST,
+        "\"schemaVersion\": 2,",
+        "\"schemaVersion\": 2, \"manifests\": [{\"mediaType\": \"x/y\"}],",
+    );
+    let r = auto(&doc);
+    assert_eq!(r.kind, "docker-manifest");
+    assert!(!r.valid);
+    let p = only(
+        &r,
+        "$.manifests",
+        "manifests is an index field",
+        Severity::Error,
+    );
+    assert!(p.message.contains("CVE-2021-41190"));
+}
