@@ -140,6 +140,10 @@ pub struct SelectArgs {
     /// Add a source index itself as a nested entry
     #[arg(long)]
     pub nested: bool,
+    /// Whether the attestations of the images taken from a source index come along (keep) or
+    /// not (drop)
+    #[arg(long, value_name = "keep|drop", value_parser = ["keep", "drop"])]
+    pub attestations: Option<String>,
 }
 
 /// Platform fields an entry can be given (docker's and podman's annotate flags).

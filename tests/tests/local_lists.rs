@@ -382,7 +382,7 @@ fn index_sources_need_a_choice_unless_one_platform_runs() {
     ]));
     let err = fails(&env.run(&["create", "a", &multi]), 1);
     assert!(
-        err.contains("is an index of 3 platforms (linux/amd64, linux/arm64, linux/s390x)")
+        err.contains("is an index of 3 platforms: linux/amd64, linux/arm64, linux/s390x;")
             && err.contains("--platform")
             && err.contains("--all")
             && err.contains("--nested"),

@@ -20,7 +20,7 @@ pub use edit::{
     add_position, annotate_entry, annotate_index, create, find_entry, parse_annotation, remove,
     EntryEdit, EntryKey, Field, IndexEdit,
 };
-pub use select::{entry_for_platform, select, SelectError, Selected, Selection};
+pub use select::{entry_for_platform, select, Attestations, SelectError, Selected, Selection};
 
 /// Why an operation could not be done.
 #[derive(Clone, Debug, PartialEq, Eq)]

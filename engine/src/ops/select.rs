@@ -25,6 +25,31 @@ pub enum Selection {
     Nested,
 }
 
+/// Whether the attestation manifests of the images taken from an index come along
+/// (`--attestations keep|drop`; keep, as `buildx imagetools create` does).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Attestations {
+    #[default]
+    Keep,
+    Drop,
+}
+
+impl Attestations {
+    pub fn parse(s: &str) -> Option<Attestations> {
+        match s {
+            "keep" => Some(Attestations::Keep),
+            "drop" => Some(Attestations::Drop),
+            _ => None,
+        }
+    }
+
+    /// True when an entry taken from a source (its descriptor there) stays: everything under
+    /// `keep`, everything but attestations under `drop`.
+    pub fn keeps(self, entry: &crate::model::Descriptor) -> bool {
+        self == Attestations::Keep || !crate::platform::is_attestation(entry)
+    }
+}
+
 /// What a selection from an index source came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selected {
@@ -66,7 +91,9 @@ pub fn entry_for_platform(index: &ImageIndex, wanted: &Platform) -> Option<usize
 
 /// Decides which entries of the source index `source` (named `name` in messages) to add.
 /// docker refuses index sources and podman silently takes the host's platform; manifold takes
-/// the only runnable platform when there is one, and otherwise says what there is.
+/// the only runnable platform when there is one, and otherwise says what there is. An image
+/// taken brings the attestation manifests that name it (`vnd.docker.reference.digest`), in the
+/// source's order; `--all` takes every entry. [`Attestations::keeps`] then drops them on request.
 #[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn select(
     name: &str,
@@ -89,25 +116,37 @@ pub fn select(
             list.join(", ")
         }
     };
+    let with_attestations = |images: Vec<usize>| {
+        let mut taken = images.clone();
+        for i in images {
+            let digest = source.manifests[i].digest.to_string();
+            taken.extend(crate::platform::attestations_of(&source.manifests, &digest));
+        }
+        // Source order, each entry once: images and their attestations as the index had them.
+        taken.sort_unstable();
+        taken.dedup();
+        Selected::Entries(taken)
+    };
     match selection {
         Selection::Nested => Ok(Selected::Itself),
         Selection::All => Ok(Selected::Entries((0..source.manifests.len()).collect())),
         Selection::Platform(p) => entry_for_platform(source, p)
-            .map(|i| Selected::Entries(vec![i]))
+            .map(|i| with_attestations(vec![i]))
             .ok_or_else(|| {
                 SelectError(format!(
-                    "{name} is an index with no entry for {}; it has: {}",
+                    "{name} is an index with no entry for {}; it has {}: {}",
                     p.display(),
+                    crate::platform::count_words(&source.manifests),
                     platforms()
                 ))
             }),
         Selection::Default => {
             let runnable = crate::platform::runnable_entries(&source.manifests);
             match runnable.as_slice() {
-                [one] => Ok(Selected::Entries(vec![*one])),
+                [one] => Ok(with_attestations(vec![*one])),
                 _ => Err(SelectError(format!(
-                    "{name} is an index of {} platforms ({}); choose with --platform OS/ARCH, add them all with --all, or add the index itself with --nested",
-                    runnable.len(),
+                    "{name} is an index of {}: {}; choose with --platform OS/ARCH, add them all with --all, or add the index itself with --nested",
+                    crate::platform::count_words(&source.manifests),
                     platforms()
                 ))),
             }
@@ -146,7 +185,7 @@ mod tests {
         let idx = index_of(&["linux/amd64", "linux/arm64/v8", "unknown/unknown"]);
         let e = select("a.io/x:1", &idx, &Selection::Default).unwrap_err().0;
         assert!(
-            e.contains("2 platforms (linux/amd64, linux/arm64/v8)")
+            e.contains("an index of 2 platforms (+1 attestation): linux/amd64, linux/arm64/v8;")
                 && e.contains("--platform")
                 && e.contains("--all")
                 && e.contains("--nested"),
@@ -166,5 +205,69 @@ mod tests {
             .unwrap_err()
             .0
             .contains("no entry for linux/s390x"));
+    }
+
+    fn attestation(of: &Descriptor, n: u8) -> Descriptor {
+        let mut d = Descriptor::of(media_type::OCI_MANIFEST, &[b'a', n]);
+        d.platform = Some(crate::platform::parse_exact("unknown/unknown").unwrap());
+        d.annotations = Some(
+            [
+                (
+                    crate::platform::REFERENCE_TYPE_ANNOTATION.to_string(),
+                    crate::platform::ATTESTATION_MANIFEST.to_string(),
+                ),
+                (
+                    crate::platform::REFERENCE_DIGEST_ANNOTATION.to_string(),
+                    of.digest.to_string(),
+                ),
+            ]
+            .into(),
+        );
+        d
+    }
+
+    #[test]
+    fn attestations_follow_the_images_taken_and_are_never_a_platform() {
+        // buildx's layout: images first, then one attestation per image.
+        let mut idx = index_of(&["linux/amd64", "linux/arm64"]);
+        let (amd, arm) = (idx.manifests[0].clone(), idx.manifests[1].clone());
+        idx.manifests.push(attestation(&amd, 0));
+        idx.manifests.push(attestation(&arm, 1));
+        let arm64 = crate::platform::parse("linux/arm64").unwrap();
+        assert_eq!(
+            select("x", &idx, &Selection::Platform(arm64)),
+            Ok(Selected::Entries(vec![1, 3]))
+        );
+        let e = select("x", &idx, &Selection::Default).unwrap_err().0;
+        assert!(
+            e.contains("an index of 2 platforms (+2 attestations): linux/amd64, linux/arm64;"),
+            "{e}"
+        );
+        // unknown/unknown is never matched as a platform, even when asked for.
+        let unknown = crate::platform::parse_exact("unknown/unknown").unwrap();
+        assert_eq!(entry_for_platform(&idx, &unknown), None);
+        assert_eq!(
+            select("x", &idx, &Selection::All),
+            Ok(Selected::Entries(vec![0, 1, 2, 3]))
+        );
+
+        let single = ImageIndex {
+            manifests: vec![amd.clone(), attestation(&amd, 0)],
+            ..idx.clone()
+        };
+        assert_eq!(
+            select("x", &single, &Selection::Default),
+            Ok(Selected::Entries(vec![0, 1]))
+        );
+        // drop keeps the images only.
+        let kept: Vec<bool> = idx
+            .manifests
+            .iter()
+            .map(|d| Attestations::Drop.keeps(d))
+            .collect();
+        assert_eq!(kept, [true, true, false, false]);
+        assert!(idx.manifests.iter().all(|d| Attestations::Keep.keeps(d)));
+        assert_eq!(Attestations::parse("drop"), Some(Attestations::Drop));
+        assert_eq!(Attestations::parse("none"), None);
     }
 }

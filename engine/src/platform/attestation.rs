@@ -11,6 +11,9 @@ use crate::model::Descriptor;
 pub const REFERENCE_TYPE_ANNOTATION: &str = "vnd.docker.reference.type";
 /// Its value on attestation manifests.
 pub const ATTESTATION_MANIFEST: &str = "attestation-manifest";
+/// The annotation naming the image an attestation manifest is about
+/// (`vnd.docker.reference.digest`).
+pub const REFERENCE_DIGEST_ANNOTATION: &str = "vnd.docker.reference.digest";
 
 /// buildx stores provenance and SBOMs as index entries with platform `unknown/unknown` and a
 /// `vnd.docker.reference.type=attestation-manifest` annotation. They run nowhere, so platform
@@ -38,6 +41,50 @@ pub fn runnable_entries(manifests: &[Descriptor]) -> Vec<usize> {
         .filter(|(_, d)| !is_attestation(d))
         .map(|(i, _)| i)
         .collect()
+}
+
+/// The digest of the image `desc` attests, when it is an attestation that names one.
+pub fn attested_digest(desc: &Descriptor) -> Option<&str> {
+    if !is_attestation(desc) {
+        return None;
+    }
+    desc.annotations
+        .as_ref()?
+        .get(REFERENCE_DIGEST_ANNOTATION)
+        .map(String::as_str)
+}
+
+/// Positions in `manifests` of the attestations of the image whose digest is `image`, in
+/// document order: what travels with the image when it is taken out of an index.
+pub fn attestations_of(manifests: &[Descriptor], image: &str) -> Vec<usize> {
+    manifests
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| attested_digest(d) == Some(image))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// How many entries of `manifests` are platforms and how many attestations, in words for
+/// summaries: "2 platforms (+2 attestations)", "1 platform", "0 platforms (+1 attestation)".
+pub fn count_words(manifests: &[Descriptor]) -> String {
+    let attestations = manifests.iter().filter(|d| is_attestation(d)).count();
+    let platforms = manifests.len() - attestations;
+    let plural = |n: usize, one: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    match attestations {
+        0 => plural(platforms, "platform"),
+        n => format!(
+            "{} (+{})",
+            plural(platforms, "platform"),
+            plural(n, "attestation")
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -73,5 +120,41 @@ mod tests {
         assert_eq!(flags, [false, false, true, true, true, false, false, false]);
         assert_eq!(runnable_entries(&list), vec![0, 1, 5, 6, 7]);
         assert_eq!(runnable_entries(&[]), Vec::<usize>::new());
+    }
+
+    fn attestation_of(digest: &str) -> Descriptor {
+        let mut d = entry(Some(p("unknown/unknown")), Some(ATTESTATION_MANIFEST));
+        d.annotations
+            .as_mut()
+            .unwrap()
+            .insert(REFERENCE_DIGEST_ANNOTATION.into(), digest.into());
+        d
+    }
+
+    #[test]
+    fn attestations_are_found_by_the_image_they_name_and_counted_apart() {
+        let amd = entry(Some(p("linux/amd64")), None);
+        let arm = entry(Some(p("linux/arm64")), None);
+        let a = amd.digest.to_string();
+        let list = vec![
+            amd.clone(),
+            arm,
+            attestation_of(&a),
+            attestation_of("sha256:other"),
+            attestation_of(&a),
+            // an image annotated with a reference digest is not an attestation
+            {
+                let mut d = entry(Some(p("linux/s390x")), None);
+                d.annotations = Some([(REFERENCE_DIGEST_ANNOTATION.to_string(), a.clone())].into());
+                d
+            },
+        ];
+        assert_eq!(attestations_of(&list, &a), vec![2, 4]);
+        assert_eq!(attestations_of(&list, "sha256:none"), Vec::<usize>::new());
+        assert_eq!(attested_digest(&list[5]), None);
+        assert_eq!(count_words(&list), "3 platforms (+3 attestations)");
+        assert_eq!(count_words(&list[..1]), "1 platform");
+        assert_eq!(count_words(&list[2..3]), "0 platforms (+1 attestation)");
+        assert_eq!(count_words(&[]), "0 platforms");
     }
 }

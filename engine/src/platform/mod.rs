@@ -35,7 +35,8 @@ mod windows;
 pub use crate::model::Platform;
 
 pub use attestation::{
-    is_attestation, runnable_entries, ATTESTATION_MANIFEST, REFERENCE_TYPE_ANNOTATION,
+    attestations_of, attested_digest, count_words, is_attestation, runnable_entries,
+    ATTESTATION_MANIFEST, REFERENCE_DIGEST_ANNOTATION, REFERENCE_TYPE_ANNOTATION,
 };
 pub use error::{Part, PlatformError};
 pub use known::{docker_annotate_allows, is_known_arch, is_known_os, known_variants};

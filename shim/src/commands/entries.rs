@@ -28,6 +28,7 @@ pub fn locations(words: &dyn Words, images: &[String]) -> CliResult<Vec<Location
 pub struct Sources {
     locations: Vec<Location>,
     selection: Selection,
+    attestations: ops::Attestations,
 }
 
 impl Sources {
@@ -36,21 +37,27 @@ impl Sources {
         Ok(Sources {
             locations: locations(words, images)?,
             selection,
+            attestations: flags::attestations(select),
         })
     }
 
-    /// Fetches every source with `--jobs` (or its default) at once; entries in argument order.
+    /// Fetches every source with `--jobs` (or its default) at once; entries in argument order,
+    /// attestations kept or dropped as `--attestations` says.
     pub fn fetch(
         &self,
         remote: Option<&dyn Remote>,
         jobs_flag: Option<usize>,
     ) -> CliResult<Vec<Vec<NewEntry>>> {
-        fetch_all(
+        let mut fetched = fetch_all(
             &self.locations,
             remote,
             &self.selection,
             flags::jobs(jobs_flag),
-        )
+        )?;
+        for entries in &mut fetched {
+            entries.retain(|e| self.attestations.keeps(&e.descriptor));
+        }
+        Ok(fetched)
     }
 }
 

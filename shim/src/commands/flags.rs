@@ -70,6 +70,15 @@ pub fn selection(select: &SelectArgs) -> CliResult<Selection> {
     }
 }
 
+/// `--attestations keep|drop` of create/add (clap has checked the value); keep by default.
+pub fn attestations(select: &SelectArgs) -> ops::Attestations {
+    select
+        .attestations
+        .as_deref()
+        .and_then(ops::Attestations::parse)
+        .unwrap_or_default()
+}
+
 /// `--platform OS/ARCH[/VARIANT]` of inspect.
 pub fn platform(wanted: &str) -> CliResult<manifold_engine::model::Platform> {
     platform::parse(wanted).map_err(|e| CliError::usage(format!("--platform {wanted}: {e}")))

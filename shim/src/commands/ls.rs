@@ -51,11 +51,18 @@ pub fn ls(ctx: &Context, json: bool) -> CliResult {
                     Some(_) => "oci",
                     None => "auto",
                 };
-                rows.push((
-                    name,
-                    list.index.manifests.len().to_string(),
-                    kind.to_string(),
-                ));
+                // Attestations are named beside the images they go with, never counted as
+                // platforms: "2 platforms (+2 attestations)".
+                let entries = &list.index.manifests;
+                let count = if entries
+                    .iter()
+                    .any(manifold_engine::platform::is_attestation)
+                {
+                    manifold_engine::platform::count_words(entries)
+                } else {
+                    entries.len().to_string()
+                };
+                rows.push((name, count, kind.to_string()));
             }
             Ok(None) => {}
             Err(e) => rows.push((name, "?".into(), format!("damaged: {}", e.0))),

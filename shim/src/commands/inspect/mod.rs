@@ -133,14 +133,14 @@ fn platform_entry(
 ) -> CliResult<Vec<u8>> {
     let p = flags::platform(wanted)?;
     let i = ops::entry_for_platform(index, &p).ok_or_else(|| {
-        let have: Vec<String> = index
-            .manifests
-            .iter()
-            .filter_map(|d| d.platform.as_ref().map(|p| p.display()))
+        let have: Vec<String> = manifold_engine::platform::runnable_entries(&index.manifests)
+            .into_iter()
+            .filter_map(|i| index.manifests[i].platform.as_ref().map(|p| p.display()))
             .collect();
         CliError::failed(format!(
-            "{name} has no entry for {}; it has: {}",
+            "{name} has no entry for {}; it has {}: {}",
             p.display(),
+            manifold_engine::platform::count_words(&index.manifests),
             have.join(", ")
         ))
     })?;
@@ -151,6 +151,15 @@ fn platform_entry(
         "descriptor".into(),
         serde_json::to_value(d).expect("descriptor serialises"),
     );
+    // The attestations that go with this image are named beside it, never shown as platforms.
+    let attestations: Vec<serde_json::Value> =
+        manifold_engine::platform::attestations_of(&index.manifests, &d.digest.to_string())
+            .into_iter()
+            .map(|a| serde_json::to_value(&index.manifests[a]).expect("descriptor serialises"))
+            .collect();
+    if !attestations.is_empty() {
+        view.insert("attestations".into(), attestations.into());
+    }
     if let Ok(AnyDocument::Manifest(m)) = AnyDocument::parse(raw.clone(), Some(&d.media_type)) {
         view.insert(
             "manifest".into(),
