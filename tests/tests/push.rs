@@ -161,7 +161,18 @@ fn format_conversion_tags_digestfile_and_purge() {
     let env = TestEnv::new();
     let h = reg.host();
     let list = format!("{h}/conv/app:v1");
+    // A Docker list cannot hold annotations: the docker personality refuses them on one.
     env.manifold(&["create", "--insecure", &list, &srcs[0], &srcs[1]])
+        .success();
+    let refused = env.manifold(&["annotate", &list, &srcs[0], "--annotation", "k=v"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("cannot hold annotations")
+            && refused.stderr.contains("--format oci"),
+        "{}",
+        refused.stderr
+    );
+    env.manifold(&["create", "--amend", "--format", "oci", &list])
         .success();
     env.manifold(&[
         "annotate",
@@ -201,17 +212,36 @@ fn format_conversion_tags_digestfile_and_purge() {
         assert_eq!(doc["mediaType"], "application/vnd.oci.image.index.v1+json");
         assert!(String::from_utf8_lossy(&served).contains("org.example.k"));
     }
-    // To Docker: a Docker list, and the lost annotation is said on stderr.
-    let out = env.manifold(&[
+    // To Docker: refused while the list holds what a Docker list cannot (nothing is dropped
+    // silently), then a Docker list once the annotation is cleared.
+    let to_docker = [
         "push",
         "--format",
         "v2s2",
         "--purge",
         &list,
         &format!("{h}/conv/app:docker"),
-    ]);
+    ];
+    let refused = env.manifold(&to_docker);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("cannot hold annotations ($.manifests[0].annotations)")
+            && refused.stderr.contains("--format oci"),
+        "{}",
+        refused.stderr
+    );
+    env.manifold(&[
+        "annotate",
+        &list,
+        &srcs[0],
+        "--clear",
+        "annotation:org.example.k",
+    ])
+    .success();
+    let out = env.manifold(&to_docker);
     out.success();
-    assert!(out.stderr.contains("annotations dropped"), "{}", out.stderr);
     let doc: serde_json::Value =
         serde_json::from_slice(&raw(&env, &format!("{h}/conv/app:docker"))).unwrap();
     assert_eq!(

@@ -15,7 +15,10 @@ mod edit;
 mod select;
 
 pub use config::platform_from_config;
-pub use convert::{convert, ListFormat, Loss};
+pub use convert::{
+    convert, docker_cannot_hold, settle_format, written_format, FormatChange, FormatRule,
+    ListFormat, Loss, OnOciOnly,
+};
 pub use edit::{
     add_position, annotate_entry, annotate_index, create, find_entry, parse_annotation, remove,
     EntryEdit, EntryKey, Field, IndexEdit,
@@ -26,10 +29,20 @@ pub use select::{entry_for_platform, select, Attestations, SelectError, Selected
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OpsError {
     EntryNotFound(String),
-    AmbiguousEntry { selector: String, count: usize },
+    AmbiguousEntry {
+        selector: String,
+        count: usize,
+    },
     BadAnnotation(String),
-    NotOciField { field: &'static str },
+    NotOciField {
+        field: &'static str,
+    },
     BadConfig(String),
+    /// An edit gave a Docker manifest list something it cannot hold (at `path`).
+    DockerCannotHold {
+        path: String,
+        field: &'static str,
+    },
 }
 
 impl fmt::Display for OpsError {
@@ -49,6 +62,12 @@ impl fmt::Display for OpsError {
             OpsError::NotOciField { field } => write!(
                 f,
                 "a Docker manifest list cannot hold {field}; use --format oci"
+            ),
+            OpsError::DockerCannotHold { path, field } => write!(
+                f,
+                "a Docker manifest list cannot hold {field} ({path}), and Docker tools would drop \
+                 it; make the list an OCI index first (create --amend --format oci LIST, or push \
+                 --format oci)"
             ),
             OpsError::BadConfig(m) => {
                 write!(f, "cannot read the platform from the image config: {m}")

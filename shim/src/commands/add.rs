@@ -31,7 +31,9 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
     let fetched = sources.fetch(remote, args.registry_args.jobs)?;
 
     let (lock, mut list) = ctx.open_list(&name, missing)?;
+    let before = list.index.clone();
     let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(&edit));
+    flags::settle_format(ctx.personality, false, &before, &mut list.index, &args.list)?;
     ctx.store.save(&lock, &list, &blobs)?;
     if args.json {
         return output::json::print(&output::json::list(ctx.words, &list));
@@ -84,7 +86,9 @@ fn publish_more(
         .collect();
     let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
     let fetched = sources.fetch(remote, args.registry_args.jobs)?;
+    let before = list.index.clone();
     let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(edit));
+    flags::settle_format(ctx.personality, false, &before, &mut list.index, &args.list)?;
     let opts = PublishFlags {
         list_raw: &args.list,
         yes: args.yes,

@@ -64,7 +64,9 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
             return Err(missing());
         }
         let (lock, mut list) = ctx.open_list(&name, missing)?;
+        let before = list.index.clone();
         ops::annotate_index(&mut list.index, &edit);
+        flags::settle_format(ctx.personality, false, &before, &mut list.index, &args.list)?;
         ctx.store.save(&lock, &list, &[])?;
         if args.json {
             return output::json::print(&output::json::list(words, &list));
@@ -114,7 +116,9 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
     ) {
         return Err(refused);
     }
+    let before = list.index.clone();
     list.index.manifests[i] = entry;
+    flags::settle_format(ctx.personality, false, &before, &mut list.index, &args.list)?;
     ctx.store.save(&lock, &list, &[])?;
     if args.json {
         return output::json::print(&output::json::list(words, &list));

@@ -18,16 +18,19 @@ use crate::store::LocalList;
 /// What the list is made of, every flag checked before any request.
 struct Recipe {
     format: Option<ListFormat>,
+    /// `--format v2s2` was given: what a Docker list cannot hold is refused, never converted.
+    chose_docker: bool,
     annotations: Vec<(String, String)>,
     sources: Sources,
 }
 
 impl Recipe {
     fn parse(ctx: &Context, args: &CreateArgs) -> CliResult<Recipe> {
-        let format =
-            flags::list_format(args.format.as_deref())?.or(ctx.personality.default_list_format());
+        let chosen = flags::list_format(args.format.as_deref())?;
+        let format = chosen.or(ctx.personality.default_list_format());
         Ok(Recipe {
             format,
+            chose_docker: chosen == Some(ListFormat::Docker),
             annotations: flags::annotations(&args.annotations)?,
             sources: Sources::parse(ctx.words, &args.images, &args.select)?,
         })
@@ -47,7 +50,8 @@ impl Recipe {
         ctx: &Context,
         mut list: LocalList,
         fetched: Vec<Vec<NewEntry>>,
-    ) -> (LocalList, Vec<(Digest, Vec<u8>)>) {
+    ) -> CliResult<(LocalList, Vec<(Digest, Vec<u8>)>)> {
+        let before = list.index.clone();
         if let Some(f) = self.format {
             list.index.media_type = Some(f.media_type().to_string());
         }
@@ -61,7 +65,14 @@ impl Recipe {
             );
         }
         let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), None);
-        (list, blobs)
+        flags::settle_format(
+            ctx.personality,
+            self.chose_docker,
+            &before,
+            &mut list.index,
+            &list.name,
+        )?;
+        Ok((list, blobs))
     }
 }
 
@@ -94,7 +105,7 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
         Some(l) => l,
         None => recipe.new_list(&name),
     };
-    let (list, blobs) = recipe.build(ctx, base, fetched);
+    let (list, blobs) = recipe.build(ctx, base, fetched)?;
     ctx.store.save(&lock, &list, &blobs)?;
     if args.json {
         return output::json::print(&output::json::list(ctx.words, &list));
@@ -109,7 +120,7 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
     let dest = publishing::destination(ctx.words, &args.list)?;
     let recipe = Recipe::parse(ctx, args)?;
     let fetched = recipe.sources.fetch(remote, args.registry_args.jobs)?;
-    let (list, blobs) = recipe.build(ctx, recipe.new_list(&dest.display()), fetched);
+    let (list, blobs) = recipe.build(ctx, recipe.new_list(&dest.display()), fetched)?;
     let opts = PublishFlags {
         list_raw: &args.list,
         yes: args.yes,

@@ -79,6 +79,33 @@ pub fn attestations(select: &SelectArgs) -> ops::Attestations {
         .unwrap_or_default()
 }
 
+/// After an edit of a list (`before` as it was): a Docker list given something it cannot hold
+/// becomes an OCI index with a one-line notice on stderr (podman, pack), or the edit fails
+/// naming the field (docker, or `--format v2s2` given to this command). The engine decides
+/// (`ops::settle_format`); a failure comes before anything is saved, so the list stays as it was.
+pub fn settle_format(
+    personality: crate::personality::Personality,
+    chose_docker: bool,
+    before: &manifold_engine::ImageIndex,
+    after: &mut manifold_engine::ImageIndex,
+    shown: &str,
+) -> CliResult {
+    use crate::personality::Personality;
+    let rule = match personality {
+        Personality::Docker => ops::FormatRule::Docker,
+        Personality::Podman | Personality::Pack => ops::FormatRule::Podman,
+    };
+    let on = if personality == Personality::Docker || chose_docker {
+        ops::OnOciOnly::Refuse
+    } else {
+        ops::OnOciOnly::Convert
+    };
+    if let Some(change) = ops::settle_format(before, after, rule, on)? {
+        eprintln!("{}", change.notice(shown));
+    }
+    Ok(())
+}
+
 /// `--platform OS/ARCH[/VARIANT]` of inspect.
 pub fn platform(wanted: &str) -> CliResult<manifold_engine::model::Platform> {
     platform::parse(wanted).map_err(|e| CliError::usage(format!("--platform {wanted}: {e}")))

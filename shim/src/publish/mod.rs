@@ -44,6 +44,11 @@ pub struct Publish<'a> {
 pub fn list_bytes(p: &Publish) -> CliResult<Vec<u8>> {
     let mut list = p.list.clone();
     if let Some(f) = p.format {
+        // An explicit --format v2s2 never drops what a Docker list cannot hold: it refuses.
+        if let (ListFormat::Docker, Some((path, field))) = (f, ops::docker_cannot_hold(&list.index))
+        {
+            return Err(ops::OpsError::DockerCannotHold { path, field }.into());
+        }
         let (converted, losses) = ops::convert(&list.index, f);
         for l in losses {
             eprintln!(
