@@ -195,6 +195,10 @@ pub struct AddArgs {
     pub yes: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
+    /// Replace the entry of the same platform (os, arch, variant, os.version, compression);
+    /// podman and pack always do
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(clap::Args, Debug)]

@@ -331,3 +331,74 @@ fn ambiguous_sources_are_refused_naming_the_field() {
         );
     }
 }
+
+/// The digests of a local list's entries, from its `--json` description.
+fn entry_digests(env: &TestEnv, compat: &str, list: &str) -> Vec<String> {
+    let out = env.manifold(&["--compat", compat, "inspect", "--raw", list]);
+    out.success();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_image_of_a_platform_already_there_replaces_its_entry() {
+    let reg = registry!(Auth::None);
+    let s = Seeder::new(&reg);
+    let h = reg.host();
+    let old = s.image("src/app", Some("old"), "linux/amd64", Format::Oci, 1);
+    let arm = s.image("src/app", Some("arm"), "linux/arm64", Format::Oci, 2);
+    let new = s.image("src/app", Some("new"), "linux/amd64", Format::Oci, 3);
+    let r = |t: &str| format!("{h}/src/app:{t}");
+    let env = TestEnv::new();
+
+    // podman and pack: the rebuilt amd64 image takes the old one's place.
+    for compat in ["podman", "pack"] {
+        let list = format!("{h}/{compat}/dup:v1");
+        env.manifold(&["--compat", compat, "create", &list, &r("old"), &r("arm")])
+            .success();
+        env.manifold(&["--compat", compat, "add", &list, &r("new")])
+            .success();
+        assert_eq!(
+            entry_digests(&env, compat, &list),
+            [new.digest.clone(), arm.digest.clone()],
+            "{compat}"
+        );
+    }
+
+    // docker: another reference is another entry, as docker manifest create --amend keeps it;
+    // --replace makes it take the place of the entry of its platform.
+    let list = format!("{h}/docker/dup:v1");
+    env.manifold(&["create", &list, &r("old"), &r("arm")])
+        .success();
+    env.manifold(&["add", "--replace", &list, &r("new")])
+        .success();
+    // (docker orders entries by the reference they were added as: arm, new, old.)
+    assert_eq!(
+        entry_digests(&env, "docker", &list),
+        [arm.digest.clone(), new.digest.clone()]
+    );
+    env.manifold(&["add", &list, &r("old")]).success();
+    assert_eq!(
+        entry_digests(&env, "docker", &list),
+        [arm.digest.clone(), new.digest.clone(), old.digest.clone()]
+    );
+    // ... and validate names what nothing tells apart.
+    let bytes = local(&env, "docker", &list);
+    let rep = report(&env, &bytes);
+    let problems = rep["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{rep}");
+    assert_eq!(problems[0]["path"], "$.manifests[2].platform");
+    assert!(problems[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("same platform as manifests[1]"));
+    // --replace is the docker personality's word; the others take it too (they replace anyway).
+    let out = env.manifold(&["--compat", "podman", "add", "--help"]);
+    out.success();
+    assert!(out.stdout_str().contains("--replace"));
+}

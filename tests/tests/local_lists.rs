@@ -228,11 +228,21 @@ fn twenty_concurrent_adds_leave_twenty_entries() {
     let env = Env::new("concurrent");
     let l = env.layout("src", 20);
     ok(&env.run(&["--compat", "podman", "create", "many"]));
+    // (Each with its own os.version: an image of a platform already there would replace it.)
     let children: Vec<_> = (0..20)
         .map(|i| {
-            env.cmd(&["--compat", "podman", "add", "many", &img(&l, i)])
-                .spawn()
-                .unwrap()
+            let v = format!("{i}");
+            env.cmd(&[
+                "--compat",
+                "podman",
+                "add",
+                "--os-version",
+                &v,
+                "many",
+                &img(&l, i),
+            ])
+            .spawn()
+            .unwrap()
         })
         .collect();
     for mut c in children {

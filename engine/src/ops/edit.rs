@@ -27,8 +27,47 @@ pub enum EntryKey {
     /// The reference it was added as (docker: the same reference again replaces its entry;
     /// two references to one digest stay two entries).
     Source,
-    /// Its digest (podman, pack).
+    /// Its digest (podman's own rule).
     Digest,
+    /// Its digest, or the same platform ([`same_platform`]): a rebuilt image replaces the one it
+    /// supersedes (the podman and pack personalities).
+    Platform,
+    /// The reference it was added as, or the same platform (the docker personality's
+    /// `add --replace`).
+    SourceOrPlatform,
+}
+
+/// The annotation prefix podman and containers/image put on an instance that differs from
+/// another of the same platform only in its compression (`--add-compression zstd`).
+pub const COMPRESSION_ANNOTATION_PREFIX: &str = "io.github.containers.compression.";
+
+/// What tells an entry apart for a client picking one: the normalised platform (os,
+/// architecture, variant, os.version) and the compression annotations. `None` for an entry no
+/// client picks by platform: no platform (an artifact, a nested index) or an attestation.
+pub fn platform_key(d: &Descriptor) -> Option<(Platform, Vec<(&str, &str)>)> {
+    let p = d.platform.as_ref()?;
+    if crate::platform::is_attestation(d) {
+        return None;
+    }
+    let n = crate::platform::normalize(p);
+    let key = Platform {
+        variant: n.variant,
+        os_version: n.os_version.filter(|v| !v.is_empty()),
+        ..Platform::new(&n.os, &n.architecture)
+    };
+    let compression = d
+        .annotations
+        .iter()
+        .flatten()
+        .filter(|(k, _)| k.starts_with(COMPRESSION_ANNOTATION_PREFIX))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    Some((key, compression))
+}
+
+/// True when nothing tells `a` and `b` apart for a client picking by platform.
+pub fn same_platform(a: &Descriptor, b: &Descriptor) -> bool {
+    matches!((platform_key(a), platform_key(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Where a new entry goes among `existing` entries (each with the source it was added as):
@@ -42,6 +81,8 @@ pub fn add_position<'a>(
     existing.into_iter().position(|(d, s)| match key {
         EntryKey::Source => s == Some(source),
         EntryKey::Digest => d.digest == entry.digest,
+        EntryKey::Platform => d.digest == entry.digest || same_platform(d, entry),
+        EntryKey::SourceOrPlatform => s == Some(source) || same_platform(d, entry),
     })
 }
 
@@ -288,6 +329,61 @@ mod tests {
             add_position(existing, &again, "r/app:other", EntryKey::Source),
             None
         );
+    }
+
+    #[test]
+    fn the_same_platform_replaces_unless_compression_or_attestation_tells_it_apart() {
+        let amd = d(b"a", "linux", "amd64");
+        let arm = d(b"b", "linux", "arm64");
+        let existing = [(&amd, Some("r/app:1")), (&arm, Some("r/app:2"))];
+        let rebuilt = d(b"c", "linux", "amd64");
+        assert_eq!(
+            add_position(existing, &rebuilt, "r/app:3", EntryKey::Platform),
+            Some(0)
+        );
+        assert_eq!(
+            add_position(existing, &rebuilt, "r/app:3", EntryKey::Digest),
+            None
+        );
+        assert_eq!(
+            add_position(existing, &rebuilt, "r/app:3", EntryKey::Source),
+            None
+        );
+        assert_eq!(
+            add_position(existing, &rebuilt, "r/app:3", EntryKey::SourceOrPlatform),
+            Some(0)
+        );
+        // arm64 and arm64/v8 are one platform (containerd's normalisation).
+        let mut v8 = d(b"e", "linux", "arm64");
+        v8.platform.as_mut().unwrap().variant = Some("v8".into());
+        assert!(same_platform(&v8, &arm));
+        // os.version tells Windows images apart.
+        let mut w1 = d(b"w1", "windows", "amd64");
+        w1.platform.as_mut().unwrap().os_version = Some("10.0.17763.1".into());
+        let mut w2 = w1.clone();
+        w2.platform.as_mut().unwrap().os_version = Some("10.0.20348.1".into());
+        assert!(!same_platform(&w1, &w2));
+        // A zstd instance beside the gzip one is told apart by its annotation.
+        let mut zstd = d(b"z", "linux", "amd64");
+        zstd.annotations = Some(
+            [(
+                format!("{COMPRESSION_ANNOTATION_PREFIX}zstd"),
+                "true".to_string(),
+            )]
+            .into(),
+        );
+        assert!(!same_platform(&zstd, &amd));
+        assert_eq!(
+            add_position(existing, &zstd, "r/app:z", EntryKey::Platform),
+            None
+        );
+        // Attestations (unknown/unknown) never replace one another by platform.
+        let mut att1 = d(b"x", "unknown", "unknown");
+        let att2 = d(b"y", "unknown", "unknown");
+        assert!(!same_platform(&att1, &att2));
+        // Nor do entries without a platform.
+        att1.platform = None;
+        assert!(!same_platform(&att1, &att1.clone()));
     }
 
     #[test]

@@ -20,8 +20,9 @@ pub use convert::{
     ListFormat, Loss, OnOciOnly,
 };
 pub use edit::{
-    add_position, annotate_entry, annotate_index, create, find_entry, parse_annotation, remove,
-    EntryEdit, EntryKey, Field, IndexEdit,
+    add_position, annotate_entry, annotate_index, create, find_entry, parse_annotation,
+    platform_key, remove, same_platform, EntryEdit, EntryKey, Field, IndexEdit,
+    COMPRESSION_ANNOTATION_PREFIX,
 };
 pub use select::{entry_for_platform, select, Attestations, SelectError, Selected, Selection};
 

@@ -152,11 +152,13 @@ fn manifests_value<'a>(
             }
             if let (Some(p), Some(field)) = (info.platform, info.platform_field) {
                 if !p.is_attestation() {
+                    let compression = compression(item);
                     platforms.push(Placed {
-                        hash: hash(&p.normalized()),
+                        hash: hash(&p.normalized(), &compression),
                         index: i,
                         platform: p,
                         field,
+                        compression,
                     });
                 }
             }
@@ -172,13 +174,31 @@ struct Placed<'a> {
     index: usize,
     platform: PlatformInfo<'a>,
     field: &'a Member<'a>,
+    /// The entry's compression annotations (podman's zstd instances beside gzip ones), which
+    /// tell entries of one platform apart.
+    compression: Vec<(&'a str, &'a str)>,
 }
 
-fn hash(key: &[Cow<'_, str>; 4]) -> u64 {
+fn hash(key: &[Cow<'_, str>; 4], compression: &[(&str, &str)]) -> u64 {
     // SipHash with fixed keys: the same in every run and on every target.
     let mut h = std::hash::DefaultHasher::new();
     key.hash(&mut h);
+    compression.hash(&mut h);
     h.finish()
+}
+
+/// The `io.github.containers.compression.*` annotations of an entry, in document order.
+fn compression<'a>(item: &'a Node<'a>) -> Vec<(&'a str, &'a str)> {
+    let Some(members) = super::context::last(item, "annotations").and_then(Node::members) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(&str, &str)> = members
+        .iter()
+        .filter(|m| m.key.starts_with(crate::ops::COMPRESSION_ANNOTATION_PREFIX))
+        .map(|m| (&m.key[..], m.value.as_str().unwrap_or_default()))
+        .collect();
+    found.sort_unstable();
+    found
 }
 
 /// Warns about every entry whose normalised platform an earlier entry already has.
@@ -205,7 +225,7 @@ fn duplicate_platforms<'a>(ctx: &mut Ctx<'a>, platforms: Vec<Placed<'a>>) {
         let mut firsts: Vec<(_, &Placed)> = Vec::new();
         for &k in run {
             let p = &platforms[k as u64 as usize];
-            let key = p.platform.normalized();
+            let key = (p.platform.normalized(), &p.compression);
             match firsts.iter().find(|(first_key, _)| *first_key == key) {
                 Some(&(_, first)) => {
                     ctx.at(Seg::Index(p.index), |ctx| duplicate_platform(ctx, p, first))

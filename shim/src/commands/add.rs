@@ -32,7 +32,12 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
 
     let (lock, mut list) = ctx.open_list(&name, missing)?;
     let before = list.index.clone();
-    let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(&edit));
+    let blobs = entries::add_all(
+        &mut list,
+        fetched,
+        flags::entry_key(ctx.personality, args.replace),
+        Some(&edit),
+    );
     flags::settle_format(ctx.personality, false, &before, &mut list.index, &args.list)?;
     ctx.store.save(&lock, &list, &blobs)?;
     if args.json {
@@ -87,7 +92,12 @@ fn publish_more(
     let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
     let fetched = sources.fetch(remote, args.registry_args.jobs)?;
     let before = list.index.clone();
-    let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(edit));
+    let blobs = entries::add_all(
+        &mut list,
+        fetched,
+        flags::entry_key(ctx.personality, args.replace),
+        Some(edit),
+    );
     flags::settle_format(ctx.personality, false, &before, &mut list.index, &args.list)?;
     let opts = PublishFlags {
         list_raw: &args.list,

@@ -64,7 +64,12 @@ impl Recipe {
                 },
             );
         }
-        let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), None);
+        let blobs = entries::add_all(
+            &mut list,
+            fetched,
+            flags::entry_key(ctx.personality, false),
+            None,
+        );
         flags::settle_format(
             ctx.personality,
             self.chose_docker,

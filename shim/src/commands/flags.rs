@@ -106,6 +106,17 @@ pub fn settle_format(
     Ok(())
 }
 
+/// What makes an added image replace an entry: podman and pack replace the entry of the same
+/// digest or platform; docker the entry added as the same reference, and with `--replace` also
+/// the entry of the same platform.
+pub fn entry_key(personality: crate::personality::Personality, replace: bool) -> ops::EntryKey {
+    match (personality.entry_key(), replace) {
+        (ops::EntryKey::Source, false) => ops::EntryKey::Source,
+        (ops::EntryKey::Source, true) => ops::EntryKey::SourceOrPlatform,
+        _ => ops::EntryKey::Platform,
+    }
+}
+
 /// `--platform OS/ARCH[/VARIANT]` of inspect.
 pub fn platform(wanted: &str) -> CliResult<manifold_engine::model::Platform> {
     platform::parse(wanted).map_err(|e| CliError::usage(format!("--platform {wanted}: {e}")))

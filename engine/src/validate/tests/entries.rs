@@ -254,3 +254,34 @@ fn unknown_child_media_types_are_at_most_warnings() {
         Severity::Warning,
     );
 }
+
+#[test]
+fn a_compression_annotation_tells_entries_of_one_platform_apart() {
+    let entry = |annotations: &str| {
+        format!(
+            r#"{{"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 1, "digest": "sha256:601570aaff1b68a61eb9c85b8beca1644e698003e0cdb5bce960f193d265a8b7"{annotations}, "platform": {{"architecture": "amd64", "os": "linux"}}}}"#
+        )
+    };
+    let doc = |second: &str| {
+        format!(
+            r#"{{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [{}, {}]}}"#,
+            entry(""),
+            entry(second)
+        )
+    };
+    // podman's zstd instance beside the gzip one: clients that know zstd can choose it.
+    let zstd = doc(r#", "annotations": {"io.github.containers.compression.zstd": "true"}"#);
+    assert!(
+        auto(&zstd).problems.is_empty(),
+        "{:#?}",
+        auto(&zstd).problems
+    );
+    // Any other annotation tells no client anything: the second can only be reached by digest.
+    let other = doc(r#", "annotations": {"org.example": "x"}"#);
+    only(
+        &auto(&other),
+        "$.manifests[1].platform",
+        "has the same platform as manifests[0]",
+        Severity::Warning,
+    );
+}
