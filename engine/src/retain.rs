@@ -2,7 +2,8 @@
 //!
 //! A local list keeps, in its own OCI layout folder: the list blob itself, each entry's
 //! manifest (an image manifest or a nested index), and each image manifest's config when the
-//! config is an image config (an artifact's config is not kept, as `source` never fetches it).
+//! config is an image config (an artifact's config is not fetched by `source`; the config and
+//! files of an artifact made locally are kept when they are there).
 //! A nested index's children are not kept: the entry is the index's own blob.
 //!
 //! The shim reads the bytes (through the `read` closure) and deletes what is not needed, under
@@ -109,6 +110,11 @@ pub fn needed(
             let config = &m.value.config;
             if media_type::is_config(&config.media_type) {
                 fetch(&config.digest, Role::Config(i), &mut out);
+            } else if m.value.is_artifact() {
+                // An artifact made locally (`add --artifact`) keeps its config and files here,
+                // its only copy; one taken from a registry has none of them locally, and none
+                // is missing then.
+                out.keep.extend(m.value.blobs().map(|b| b.digest.clone()));
             }
         }
     }
@@ -200,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn an_artifact_config_is_not_needed() {
+    fn an_artifact_config_is_never_missing_and_kept_when_there() {
         let m = format!(
             r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"application/vnd.example+json","digest":"{}","size":2}},"layers":[]}}"#,
             media_type::OCI_MANIFEST,
@@ -213,6 +219,12 @@ mod tests {
         let blobs = store(&[&m]);
         let n = needed(&Digest::sha256(b"l"), &list, |d| blobs.get(d).cloned());
         assert!(n.missing.is_empty());
-        assert_eq!(n.keep.len(), 2);
+        // The list, the manifest, and the config an `add --artifact` would have stored.
+        assert_eq!(n.keep.len(), 3);
+        let with_config = store(&[&m, b"{}"]);
+        let n = needed(&Digest::sha256(b"l"), &list, |d| {
+            with_config.get(d).cloned()
+        });
+        assert!(n.unneeded(with_config.keys()).is_empty());
     }
 }

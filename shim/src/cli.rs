@@ -199,6 +199,38 @@ pub struct AddArgs {
     /// podman and pack always do
     #[arg(long)]
     pub replace: bool,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+/// `add --artifact`: the arguments after the list are files made into one OCI artifact
+/// manifest (podman 5's flags).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct ArtifactArgs {
+    /// Make the files given instead of images into an artifact manifest and add it
+    #[arg(long)]
+    pub artifact: bool,
+    /// The artifact's artifactType (default application/vnd.unknown.artifact.v1)
+    #[arg(long = "artifact-type", value_name = "TYPE")]
+    pub artifact_type: Option<String>,
+    /// A file whose contents are the artifact's config (default: the empty descriptor)
+    #[arg(long = "artifact-config", value_name = "FILE")]
+    pub artifact_config: Option<std::path::PathBuf>,
+    /// The config's media type
+    #[arg(long = "artifact-config-type", value_name = "TYPE")]
+    pub artifact_config_type: Option<String>,
+    /// The files' media type (default: guessed from each file's name or contents)
+    #[arg(long = "artifact-layer-type", value_name = "TYPE")]
+    pub artifact_layer_type: Option<String>,
+    /// The image the artifact is about (its manifest's subject)
+    #[arg(long = "artifact-subject", value_name = "IMAGE")]
+    pub artifact_subject: Option<String>,
+    /// Annotation of the artifact manifest, KEY=VALUE (repeatable)
+    #[arg(long = "artifact-annotation", value_name = "KEY=VALUE")]
+    pub artifact_annotations: Vec<String>,
+    /// Leave out the org.opencontainers.image.title annotation of each file
+    #[arg(long = "artifact-exclude-titles")]
+    pub artifact_exclude_titles: bool,
 }
 
 #[derive(clap::Args, Debug)]

@@ -19,10 +19,12 @@ use crate::digest::Digest;
 /// The first entry a registry push must refuse: an image (not a nested index) whose platform
 /// lacks an OS or an architecture. docker refuses such a list before any request ("must have an
 /// OS and Architecture to be pushed to a registry"), and a client choosing by platform could
-/// never pick the entry.
+/// never pick the entry. An artifact entry (one with an `artifactType`) runs nowhere and is
+/// reached by its type, not its platform, so it needs none.
 pub fn unpushable_entry(index: &crate::model::ImageIndex) -> Option<usize> {
     index.manifests.iter().position(|d| {
         !d.is_index()
+            && d.artifact_type.is_none()
             && !d
                 .platform
                 .as_ref()
@@ -117,6 +119,10 @@ pub struct PlanEntry {
 pub struct TargetHolds {
     pub blobs: BTreeSet<Digest>,
     pub manifests: BTreeSet<Digest>,
+    /// Blobs the local store keeps beyond manifests and configs (the files of an artifact made
+    /// with `add --artifact`, whose only copy is there): a member without a source copies these
+    /// from the store instead of failing.
+    pub local: BTreeSet<Digest>,
 }
 
 /// One step of a push.
@@ -354,6 +360,15 @@ impl Planner<'_> {
                         from: e.origin.clone(),
                     }
                 }
+                (Origin::Local, PushTarget::Registry { .. })
+                    if self.holds.local.contains(&b.digest) =>
+                {
+                    PushStep::CopyBlob {
+                        digest: b.digest.clone(),
+                        size: b.size,
+                        from: Origin::Local,
+                    }
+                }
                 (Origin::Local, PushTarget::Registry { registry, repo }) => {
                     return Err(PlanError::NoSource {
                         digest: b.digest.clone(),
@@ -423,6 +438,12 @@ mod tests {
         bare.platform = None;
         index.manifests.push(bare);
         assert_eq!(unpushable_entry(&index), Some(2));
+        index.manifests[2].artifact_type = Some("application/vnd.example+type".into());
+        assert_eq!(
+            unpushable_entry(&index),
+            None,
+            "an artifact needs no platform"
+        );
     }
 
     use super::*;
@@ -486,6 +507,7 @@ mod tests {
         let holds = TargetHolds {
             blobs: [d("cfg1")].into_iter().collect(),
             manifests: BTreeSet::new(),
+            local: BTreeSet::new(),
         };
         let t = target("r", "dst");
         // mounts are not asked about; the in-place member is not looked into
@@ -547,6 +569,7 @@ mod tests {
         let holds = TargetHolds {
             blobs: BTreeSet::new(),
             manifests: [d("m2")].into_iter().collect(),
+            local: BTreeSet::new(),
         };
         let steps = plan_push(&target("r", "t"), &entries, &holds, &idx()).unwrap();
         let kinds: Vec<u32> = steps.iter().map(PushStep::wave).collect();
@@ -627,6 +650,7 @@ mod tests {
         let holds = TargetHolds {
             blobs: [d("a")].into_iter().collect(),
             manifests: [d("held")].into_iter().collect(),
+            local: BTreeSet::new(),
         };
         let mut index = idx();
         index.tag = None;
@@ -661,11 +685,22 @@ mod tests {
         let holds = TargetHolds {
             blobs: [d("x")].into_iter().collect(),
             manifests: BTreeSet::new(),
+            local: BTreeSet::new(),
         };
         let err = plan_push(&t, &entries, &holds, &idx()).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("blob {} has no known source and is not in r/t", d("y"))
         );
+        // Kept in the local store (an artifact's file): copied from there.
+        let holds = TargetHolds {
+            local: [d("y")].into_iter().collect(),
+            ..holds
+        };
+        let steps = plan_push(&t, &entries, &holds, &idx()).unwrap();
+        assert!(steps.iter().any(|s| matches!(
+            s,
+            PushStep::CopyBlob { digest, from: Origin::Local, .. } if *digest == d("y")
+        )));
     }
 }

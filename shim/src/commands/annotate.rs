@@ -1,7 +1,6 @@
 //! `annotate LIST IMAGE|DIGEST` and `annotate --index LIST`: set platform fields and annotations
 //! of an entry or of the list itself, with explicit `--clear` (docker can never clear a field).
 
-use manifold_engine::model::Descriptor;
 use manifold_engine::ops::{self, Field, IndexEdit};
 use manifold_engine::reference::Reference;
 
@@ -50,7 +49,7 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
         }
         let annotations = flags::annotations(&args.annotations)?;
         let subject = match &args.subject {
-            Some(s) => Some(subject_descriptor(s, remote)?),
+            Some(s) => Some(super::entries::subject_descriptor("--subject", s, remote)?),
             None => None,
         };
         clear.retain(|f| matches!(f, Field::Annotations | Field::Annotation(_)));
@@ -125,22 +124,4 @@ pub fn run(ctx: &Context, args: &AnnotateArgs, remote: Option<&dyn Remote>) -> C
     }
     output::say(words.annotated(&args.list, image, &list));
     Ok(())
-}
-
-/// The descriptor of the image `--subject` names (fetched to learn digest, size and type).
-fn subject_descriptor(raw: &str, remote: Option<&dyn Remote>) -> CliResult<Descriptor> {
-    let location = crate::source::Location::parse(raw)
-        .map_err(|e| CliError::bad_document(format!("--subject {raw}"), e))?;
-    let crate::source::Location::Registry(r) = &location else {
-        return Err(CliError::failed("--subject must name a registry image"));
-    };
-    let remote = remote.ok_or_else(CliError::no_registry_client)?;
-    let (bytes, ct) = remote.get_manifest(r)?;
-    let doc = manifold_engine::model::AnyDocument::parse(bytes.clone(), ct.as_deref())
-        .map_err(|e| CliError::bad_document(format!("--subject {raw}"), e))?;
-    let mut d = Descriptor::of(doc.media_type(), &bytes);
-    if let manifold_engine::model::AnyDocument::Manifest(m) = &doc {
-        d.artifact_type = m.value.artifact_type.clone();
-    }
-    Ok(d)
 }

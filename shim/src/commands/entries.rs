@@ -107,6 +107,34 @@ pub fn add_all(
     blobs
 }
 
+/// The descriptor of the manifest `raw` names in a registry, as a `subject` (`annotate
+/// --subject`, `add --artifact-subject`, named `flag` in messages): its media type, digest and
+/// size, and its artifactType when it has one.
+pub fn subject_descriptor(
+    flag: &str,
+    raw: &str,
+    remote: Option<&dyn Remote>,
+) -> CliResult<manifold_engine::model::Descriptor> {
+    use crate::error::CliError;
+    use manifold_engine::model::{AnyDocument, Descriptor};
+    let location =
+        Location::parse(raw).map_err(|e| CliError::bad_document(format!("{flag} {raw}"), e))?;
+    let Location::Registry(r) = &location else {
+        return Err(CliError::failed(format!(
+            "{flag} must name a registry image"
+        )));
+    };
+    let remote = remote.ok_or_else(CliError::no_registry_client)?;
+    let (bytes, ct) = remote.get_manifest(r)?;
+    let doc = AnyDocument::parse(bytes.clone(), ct.as_deref())
+        .map_err(|e| CliError::bad_document(format!("{flag} {raw}"), e))?;
+    let mut d = Descriptor::of(doc.media_type(), &bytes);
+    if let AnyDocument::Manifest(m) = &doc {
+        d.artifact_type = m.value.artifact_type.clone();
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,6 +65,14 @@ pub fn gather<'a>(p: &Publish<'a>, plan: &PushTarget, target: &dyn Target) -> Cl
             facts.sources.locations.entry(origin).or_insert(location);
         }
     }
+    // What only the local store holds (an artifact's files) is copied from there.
+    for e in facts.entries.iter().filter(|e| e.origin == Origin::Local) {
+        for b in &e.blobs {
+            if (p.local_blob)(&b.digest).is_some() {
+                facts.holds.local.insert(b.digest.clone());
+            }
+        }
+    }
     let probes = try_run_bounded(jobs, blobs_to_probe(plan, &facts.entries), |d| {
         target.has_blob(&d).map(|held| held.then_some(d))
     })?;
