@@ -124,6 +124,9 @@ pub struct CreateArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// Print every write the command would make, in order, and the resulting list; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }
@@ -189,6 +192,9 @@ pub struct AddArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// Print every write the command would make, in order, and the resulting list; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }
@@ -270,6 +276,12 @@ pub struct PushArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// With --dry-run: print the plan as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Print every write the command would make, in order, and the resulting list; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }
