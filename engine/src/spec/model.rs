@@ -64,6 +64,17 @@ const PLATFORM_KEYS: &str = "architecture, os, variant, features, osversion, osf
 
 /// Reads every list of a spec file (`bytes`, UTF-8 YAML), all checked.
 pub fn parse_spec(bytes: &[u8]) -> Result<Vec<ListSpec>, SpecError> {
+    if bytes.len() > super::yaml::MAX_SPEC_BYTES {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+        return Err(error(
+            1,
+            super::yaml::key_on_line(&head, 1),
+            format!(
+                "the file is larger than {} KiB, far more than any list spec; is it the right file?",
+                super::yaml::MAX_SPEC_BYTES / 1024
+            ),
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()]
             .iter()
