@@ -51,6 +51,25 @@ fn publish_more(
     use crate::source::Location;
     use manifold_engine::model::{AnyDocument, Document, ImageIndex};
     let dest = Location::parse(&args.list).map_err(|e| CliError::bad_document(&args.list, e))?;
+    // A registry tag is edited by the registry-first rounds `append` uses, so concurrent
+    // publishers all land; a layout folder is locked for the whole publish instead.
+    if let Location::Registry(_) = &dest {
+        let target = crate::publish::append::target(&args.list)?;
+        let remote = remote.ok_or_else(CliError::no_registry_client)?;
+        let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
+        let fetched = sources.fetch(Some(remote), args.registry_args.jobs)?;
+        let a = crate::publish::append::Append {
+            target: &target,
+            fetched,
+            edit,
+            format: None,
+            policy: manifold_engine::registry::append::RoundPolicy::default(),
+            yes: args.yes,
+            jobs: flags::jobs(args.registry_args.jobs),
+        };
+        let outcome = crate::publish::append::append(a, remote)?;
+        return crate::publish::append::report(&target, &outcome, false);
+    }
     let (bytes, content_type) = match &dest {
         Location::Registry(r) => remote
             .ok_or_else(CliError::no_registry_client)?

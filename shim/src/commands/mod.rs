@@ -6,12 +6,14 @@
 
 pub mod add;
 pub mod annotate;
+pub mod append;
 pub mod context;
 pub mod create;
 pub mod digest;
 pub mod entries;
 pub mod flags;
 pub mod generated;
+pub mod index;
 pub mod inspect;
 pub mod ls;
 pub mod manifest;

@@ -29,7 +29,11 @@ pub fn marker_tag(tag: &str, entries: &[Descriptor]) -> String {
     let mut digests: Vec<&str> = entries.iter().map(|d| d.digest.as_str()).collect();
     digests.sort_unstable();
     digests.dedup();
-    format!("{}{}", marker_prefix(tag), hex16(digests.join("\n").as_bytes()))
+    format!(
+        "{}{}",
+        marker_prefix(tag),
+        hex16(digests.join("\n").as_bytes())
+    )
 }
 
 /// The markers of `tag` among a repository's tags, sorted (so every writer merges them in the

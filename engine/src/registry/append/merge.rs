@@ -69,7 +69,11 @@ pub fn rebuild(
             entry,
             index: edit,
         } => {
-            for e in index.manifests.iter_mut().filter(|e| digests.contains(&e.digest)) {
+            for e in index
+                .manifests
+                .iter_mut()
+                .filter(|e| digests.contains(&e.digest))
+            {
                 annotate_entry(e, entry);
             }
             annotate_index(&mut index, edit);
@@ -169,7 +173,10 @@ mod tests {
 
     #[test]
     fn a_removed_entry_does_not_come_back_from_a_marker() {
-        let markers = vec![marker_index("v1", &[img(b"a", "amd64"), img(b"b", "arm64")])];
+        let markers = vec![marker_index(
+            "v1",
+            &[img(b"a", "amd64"), img(b"b", "arm64")],
+        )];
         let r = rebuild(
             None,
             ListFormat::Oci,
@@ -183,7 +190,10 @@ mod tests {
     fn an_absent_target_starts_in_the_flag_or_first_source_format() {
         let docker = Descriptor::of(DOCKER_MANIFEST, b"x");
         assert_eq!(empty_format(None, Some(&docker)), ListFormat::Docker);
-        assert_eq!(empty_format(None, Some(&img(b"a", "amd64"))), ListFormat::Oci);
+        assert_eq!(
+            empty_format(None, Some(&img(b"a", "amd64"))),
+            ListFormat::Oci
+        );
         assert_eq!(
             empty_format(Some(ListFormat::Oci), Some(&docker)),
             ListFormat::Oci
@@ -204,10 +214,7 @@ mod tests {
         let mut att = img(b"att", "unknown");
         att.platform = Some(Platform::new("unknown", "unknown"));
         let mut ann = crate::model::Annotations::new();
-        ann.insert(
-            "vnd.docker.reference.digest".into(),
-            a.digest.to_string(),
-        );
+        ann.insert("vnd.docker.reference.digest".into(), a.digest.to_string());
         ann.insert(
             "vnd.docker.reference.type".into(),
             "attestation-manifest".into(),

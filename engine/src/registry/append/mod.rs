@@ -22,8 +22,10 @@ mod rounds;
 mod tags;
 mod wait;
 
-pub use marker::{marker_index, marker_prefix, marker_tag, markers_of, strip_marker, MARKER_ANNOTATION};
+pub use marker::{
+    marker_index, marker_prefix, marker_tag, markers_of, strip_marker, MARKER_ANNOTATION,
+};
 pub use merge::{empty_format, entries_for_platform, index_bytes, needs_put, rebuild, Change};
 pub use rounds::{verdict, RoundPolicy, Verdict};
 pub use tags::{next_tags_page, parse_tag_list};
-pub use wait::{next_poll, WaitPolicy};
+pub use wait::{next_poll, parse_duration, WaitPolicy};

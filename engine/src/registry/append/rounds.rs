@@ -79,7 +79,11 @@ pub fn verdict(readback: Option<&ImageIndex>, change: &Change) -> Verdict {
             entry,
             index: edit,
         } => {
-            for e in index.manifests.iter().filter(|e| digests.contains(&e.digest)) {
+            for e in index
+                .manifests
+                .iter()
+                .filter(|e| digests.contains(&e.digest))
+            {
                 let mut again = e.clone();
                 annotate_entry(&mut again, entry);
                 if &again != e {
@@ -121,9 +125,15 @@ mod tests {
             verdict(Some(&index), &Change::Add(vec![a.clone()])),
             Verdict::Lost { .. }
         ));
-        assert!(matches!(verdict(None, &Change::Add(vec![a.clone()])), Verdict::Lost { .. }));
+        assert!(matches!(
+            verdict(None, &Change::Add(vec![a.clone()])),
+            Verdict::Lost { .. }
+        ));
         index.manifests.push(a.clone());
-        assert_eq!(verdict(Some(&index), &Change::Add(vec![a.clone()])), Verdict::Landed);
+        assert_eq!(
+            verdict(Some(&index), &Change::Add(vec![a.clone()])),
+            Verdict::Landed
+        );
         assert!(matches!(
             verdict(Some(&index), &Change::Remove(vec![a.digest.clone()])),
             Verdict::Lost { .. }
