@@ -21,6 +21,7 @@ pub mod reference;
 pub mod registry;
 pub mod retain;
 pub mod serialize;
+pub mod spec;
 pub mod validate;
 
 pub use digest::{Algorithm, Digest, DigestError};

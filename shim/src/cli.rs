@@ -233,6 +233,9 @@ pub struct CreateArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// Print every write the command would make, in order, and the resulting list; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }
@@ -304,6 +307,9 @@ pub struct AddArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// Print every write the command would make, in order, and the resulting list; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }
@@ -385,6 +391,24 @@ pub struct PushArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// With --dry-run: print the plan as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Print every write the command would make, in order, and the resulting list; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// push from-args: the platforms, os/arch[/variant] (comma-separated, repeatable)
+    #[arg(long, value_delimiter = ',', value_name = "PLATFORMS")]
+    pub platforms: Vec<String>,
+    /// push from-args: the source images' pattern; OS, ARCH and VARIANT are replaced per platform
+    #[arg(long, value_name = "REPO-OSARCHVARIANT:TAG")]
+    pub template: Option<String>,
+    /// push from-args: where the list goes
+    #[arg(long, value_name = "REF")]
+    pub target: Option<String>,
+    /// push from-args: more tags for the list (comma-separated, repeatable)
+    #[arg(long = "tags", value_delimiter = ',', value_name = "TAGS")]
+    pub spec_tags: Vec<String>,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }

@@ -11,6 +11,7 @@ pub mod certs;
 pub mod errors;
 pub mod host;
 pub mod plan;
+pub mod plan_text;
 pub mod registries_conf;
 pub mod retry;
 pub mod status;
@@ -27,6 +28,7 @@ pub use plan::{
     blobs_to_probe, copies_needing_consent, plan_push, BlobRef, Copies, IndexTarget, Origin,
     PlanEntry, PlanError, PushStep, PushTarget, TargetHolds,
 };
+pub use plan_text::{dry_run, DryRun, PlannedWrite};
 pub use retry::{backoff, is_idempotent, parse_retry_after, should_retry, Outcome, RetryPolicy};
 pub use status::{repository_missing, snippet, status_failure, Reply, StatusFailure, Subject};
 pub use urls::{query_escape, url_host, with_digest, Endpoint};

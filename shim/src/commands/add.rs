@@ -14,7 +14,7 @@ use crate::source::Remote;
 
 pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliResult {
     let edit = flags::platform_edit(&args.platform_args, &args.annotations)?;
-    if args.publish && args.json {
+    if args.publish && args.json && !args.dry_run {
         return Err(crate::error::CliError::usage(
             "--json describes a local list; a publish prints its digest (--json with --publish is not there yet)",
         ));
@@ -29,6 +29,12 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
         return Err(missing());
     }
     let fetched = sources.fetch(remote, args.registry_args.jobs)?;
+    if args.dry_run {
+        // No lock: taking one writes its file, and a dry run writes nothing.
+        let mut list = ctx.store.load(&name)?.ok_or_else(missing)?;
+        let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(&edit));
+        return publishing::print_local_dry_run(ctx, &list, blobs.len());
+    }
 
     let (lock, mut list) = ctx.open_list(&name, missing)?;
     let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(&edit));
@@ -108,6 +114,8 @@ fn publish_more(
         list_raw: &args.list,
         yes: args.yes,
         jobs: args.registry_args.jobs,
+        dry_run: args.dry_run,
+        json: args.json,
     };
     publishing::publish_list(
         ctx,

@@ -66,7 +66,7 @@ impl Recipe {
 }
 
 pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> CliResult {
-    if args.publish && args.json {
+    if args.publish && args.json && !args.dry_run {
         return Err(crate::error::CliError::usage(
             "--json describes a local list; a publish prints its digest (--json with --publish is not there yet)",
         ));
@@ -87,6 +87,15 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
         return Err(exists(ctx.store.load(&name).ok().flatten().as_ref()));
     }
     let fetched = recipe.sources.fetch(remote, args.registry_args.jobs)?;
+    if args.dry_run {
+        // No lock: taking one writes its file, and a dry run writes nothing.
+        let base = ctx
+            .store
+            .load(&name)?
+            .unwrap_or_else(|| recipe.new_list(&name));
+        let (list, blobs) = recipe.build(ctx, base, fetched);
+        return publishing::print_local_dry_run(ctx, &list, blobs.len());
+    }
 
     let lock = ctx.store.lock(&name)?;
     let base = match ctx.store.load(&name)? {
@@ -114,6 +123,8 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
         list_raw: &args.list,
         yes: args.yes,
         jobs: args.registry_args.jobs,
+        dry_run: args.dry_run,
+        json: args.json,
     };
     publishing::publish_list(
         ctx,

@@ -1,7 +1,7 @@
 //! Dispatch of the list commands. Each command lives in its own file.
 
 use super::context::Context;
-use super::{add, annotate, append, create, index, inspect, ls, push, rm};
+use super::{add, annotate, append, create, from_spec, index, inspect, ls, push, rm};
 use crate::cli::IndexCommand;
 use crate::cli::{ManifestCommand, RegistryArgs};
 use crate::error::CliResult;
@@ -30,6 +30,9 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Add(args) => add::run(&ctx, &args, remote),
         ManifestCommand::Annotate(args) => annotate::run(&ctx, &args, remote),
         ManifestCommand::Inspect(args) => inspect::run(&ctx, &args, remote),
+        ManifestCommand::Push(args) if from_spec::applies(&ctx, &args) => {
+            from_spec::run(&ctx, &args, remote)
+        }
         ManifestCommand::Push(args) => push::run(&ctx, &args, remote),
         ManifestCommand::Rm(args) if personality.rm_deletes_lists() => {
             rm::delete_lists(&ctx, &args.args)

@@ -12,6 +12,7 @@ pub mod create;
 pub mod digest;
 pub mod entries;
 pub mod flags;
+pub mod from_spec;
 pub mod generated;
 pub mod index;
 pub mod inspect;

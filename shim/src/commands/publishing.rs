@@ -46,6 +46,10 @@ pub struct PublishFlags<'a> {
     pub list_raw: &'a str,
     pub yes: bool,
     pub jobs: Option<usize>,
+    /// `--dry-run`: print the plan and the list, write nothing.
+    pub dry_run: bool,
+    /// With `--dry-run`: the plan as JSON.
+    pub json: bool,
 }
 
 /// Publishes an in-memory list with the blobs just fetched for it (the `--publish` flows).
@@ -68,6 +72,31 @@ pub fn publish_list(
         yes: opts.yes,
         jobs: flags::jobs(opts.jobs),
     };
+    if opts.dry_run {
+        return print_dry_run(&crate::publish::dry_run(&p, dest)?, opts.json);
+    }
     let digest = crate::publish::publish(&p, dest)?;
     report(ctx.words, opts.list_raw, &digest, None, true)
+}
+
+/// Prints a dry run: the engine's text (ending with the list's bytes and one newline), or its
+/// JSON form.
+pub fn print_dry_run(run: &manifold_engine::registry::DryRun, json: bool) -> CliResult {
+    let text = if json { run.json() + "\n" } else { run.text() };
+    crate::output::print_bytes(text.as_bytes())
+}
+
+/// A dry run of a local `create` or `add`: the list that would be saved (as `push` would put
+/// it) and how many blobs would be stored with it; the store is not touched.
+pub fn print_local_dry_run(ctx: &Context, list: &LocalList, blobs: usize) -> CliResult {
+    let bytes = ctx.words.push_bytes(list)?;
+    let text = format!(
+        "dry run: saving list {} with {} entries and {blobs} blobs (nothing is written)\nindex {} ({} bytes):\n{}\n",
+        list.name,
+        list.index.manifests.len(),
+        Digest::sha256(&bytes),
+        bytes.len(),
+        String::from_utf8_lossy(&bytes),
+    );
+    crate::output::print_bytes(text.as_bytes())
 }

@@ -39,6 +39,9 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         yes: args.yes,
         jobs: flags::jobs(args.registry_args.jobs),
     };
+    if args.dry_run {
+        return publishing::print_dry_run(&crate::publish::dry_run(&p, &dest)?, args.json);
+    }
     let digest = publish(&p, &dest)?;
     publishing::report(
         words,

@@ -18,7 +18,7 @@ mod target;
 
 use manifold_engine::model::AnyDocument;
 use manifold_engine::ops::{self, ListFormat};
-use manifold_engine::registry::{plan, IndexTarget};
+use manifold_engine::registry::{plan, plan_text, IndexTarget};
 use manifold_engine::validate::{validate, DocumentKind, Severity};
 use manifold_engine::Digest;
 
@@ -89,23 +89,47 @@ fn preflight(p: &Publish, bytes: &[u8]) -> CliResult {
 pub fn publish(p: &Publish, dest: &Location) -> CliResult<Digest> {
     let bytes = list_bytes(p)?;
     preflight(p, &bytes)?;
-    let doc = AnyDocument::parse(bytes.clone(), None)
-        .map_err(|e| CliError::failed(format!("the list: {e}")))?;
-    let (push_target, tag) = target::plan_target(dest);
+    let (push_target, _) = target::plan_target(dest);
     // Consent comes before any request, from what is known locally.
     consent::confirm_copies(p, &push_target)?;
     // A layout is made once, before members are copied in parallel into it, and locked for the
     // whole publish: concurrent pushes into one layout take turns, and temp files of killed
     // ones go.
     let target = target::open(dest, p.remote)?;
-    let facts = gather::gather(p, &push_target, target.as_ref())?;
+    let (facts, steps) = plan_for(p, dest, target.as_ref(), &bytes)?;
+    run::run(p, target.as_ref(), &facts, steps, &bytes)
+}
+
+/// What publishing to `dest` would write, found exactly as [`publish`] finds it (the same
+/// bytes, checks, reads and questions to the target) but stopped before the first write: no
+/// consent is needed, and a layout that does not exist is not created.
+pub fn dry_run(p: &Publish, dest: &Location) -> CliResult<plan_text::DryRun> {
+    let bytes = list_bytes(p)?;
+    preflight(p, &bytes)?;
+    let (push_target, _) = target::plan_target(dest);
+    let target = target::open_read_only(dest, p.remote)?;
+    let (_, steps) = plan_for(p, dest, target.as_ref(), &bytes)?;
+    Ok(plan_text::dry_run(&push_target, &steps, &bytes))
+}
+
+/// Gathers the facts and asks the engine for the plan.
+fn plan_for<'a>(
+    p: &Publish<'a>,
+    dest: &Location,
+    target: &dyn target::Target,
+    bytes: &[u8],
+) -> CliResult<(gather::Facts<'a>, Vec<plan::PushStep>)> {
+    let doc = AnyDocument::parse(bytes.to_vec(), None)
+        .map_err(|e| CliError::failed(format!("the list: {e}")))?;
+    let (push_target, tag) = target::plan_target(dest);
+    let facts = gather::gather(p, &push_target, target)?;
     let index = IndexTarget {
         tag,
         extra_tags: p.tags.to_vec(),
-        digest: Digest::sha256(&bytes),
+        digest: Digest::sha256(bytes),
         media_type: doc.media_type().to_string(),
     };
     let steps = plan::plan_push(&push_target, &facts.entries, &facts.holds, &index)
         .map_err(|e| CliError::failed(e.to_string()))?;
-    run::run(p, target.as_ref(), &facts, steps, &bytes)
+    Ok((facts, steps))
 }

@@ -86,3 +86,42 @@ pub fn open<'a>(
         }
     })
 }
+
+/// Opens the destination for a dry run: questions only. A layout is opened if it exists (and
+/// holds nothing if it does not); nothing is created or locked.
+pub fn open_read_only<'a>(
+    dest: &Location,
+    remote: Option<&'a dyn Remote>,
+) -> CliResult<Box<dyn Target + 'a>> {
+    Ok(match dest {
+        Location::Registry(_) => open(dest, remote)?,
+        Location::Layout(path, _) => Box::new(ReadOnlyLayout(Layout::open(path).ok())),
+    })
+}
+
+/// A layout asked about during a dry run; asked to write, it refuses.
+struct ReadOnlyLayout(Option<Layout>);
+
+impl ReadOnlyLayout {
+    fn refuse<T>(&self) -> CliResult<T> {
+        Err(CliError::failed("a dry run writes nothing"))
+    }
+}
+
+impl Target for ReadOnlyLayout {
+    fn has_blob(&self, digest: &Digest) -> CliResult<bool> {
+        Ok(self.0.as_ref().is_some_and(|l| l.has_blob(digest)))
+    }
+    fn mount_blob(&self, _: &Digest, _: u64, _: &str, _: &dyn Content) -> CliResult {
+        self.refuse()
+    }
+    fn copy_blob(&self, _: &Digest, _: u64, _: &dyn Content) -> CliResult {
+        self.refuse()
+    }
+    fn put_manifest(&self, _: &Digest, _: &str, _: &[u8]) -> CliResult<Option<String>> {
+        self.refuse()
+    }
+    fn put_list(&self, _: &[u8], _: &str, _: Option<&str>, _: &[String]) -> CliResult<Digest> {
+        self.refuse()
+    }
+}
