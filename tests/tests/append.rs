@@ -646,3 +646,66 @@ fn add_publish_appends_through_the_same_rounds() {
     let (_, bytes) = get(&reg, "p/dst", "v1");
     assert_eq!(out.stdout_str().trim(), sha256(&bytes));
 }
+
+#[test]
+fn dry_run_writes_nothing_and_shows_the_bytes_the_real_run_puts() {
+    let reg = registry!();
+    let s = Seeder::new(&reg);
+    s.image("dr/src", Some("a"), "linux/amd64", Format::Oci, 1000);
+    s.image("dr/src", Some("b"), "linux/arm64/v8", Format::Docker, 1001);
+    let h = reg.host();
+    let env = TestEnv::new();
+    let target = format!("{h}/dr/dst:v1");
+    env.manifold(&["append", "--insecure", &target, &format!("{h}/dr/src:a")])
+        .success();
+    let before = reg.requests().len();
+    let out = env.manifold(&[
+        "append",
+        "--insecure",
+        "--dry-run",
+        "--json",
+        &target,
+        &format!("{h}/dr/src:b"),
+    ]);
+    out.success();
+    let reqs = &reg.requests()[before..];
+    assert!(
+        reqs.iter().all(|r| r.method == "GET" || r.method == "HEAD"),
+        "a dry run wrote: {reqs:?}"
+    );
+    let plan = json_of(&out);
+    let writes = plan["writes"].as_array().unwrap();
+    let last = writes.last().unwrap();
+    assert_eq!(last["action"], "put-index");
+    assert_eq!(last["request"], "PUT /v2/dr/dst/manifests/v1");
+    // members (mounted from dr/src? no: same registry, other repository) come before the index
+    assert!(writes.iter().any(|w| w["action"] == "mount"), "{writes:?}");
+    let shown = plan["index"].as_str().unwrap().to_string();
+    let out = env.manifold(&["append", "--insecure", &target, &format!("{h}/dr/src:b")]);
+    out.success();
+    let (_, put) = get(&reg, "dr/dst", "v1");
+    assert_eq!(
+        shown.as_bytes(),
+        put.as_slice(),
+        "the dry run's index is the one put"
+    );
+    // The text form, a rerun: nothing to write.
+    let out = env.manifold(&[
+        "append",
+        "--insecure",
+        "--dry-run",
+        &target,
+        &format!("{h}/dr/src:b"),
+    ]);
+    out.success();
+    assert!(
+        out.stdout_str().starts_with("dry run: publishing to"),
+        "{}",
+        out.stdout_str()
+    );
+    assert!(
+        out.stdout_str().contains("0 writes"),
+        "{}",
+        out.stdout_str()
+    );
+}

@@ -72,9 +72,16 @@ fn publish_more(
             policy: manifold_engine::registry::append::RoundPolicy::default(),
             yes: args.yes,
             jobs: flags::jobs(args.registry_args.jobs),
+            dry_run: args.dry_run,
         };
-        let outcome = crate::publish::append::append(a, remote)?;
-        return crate::publish::append::report(&target, &outcome, false);
+        return match crate::publish::append::append(a, remote)? {
+            crate::publish::append::Done::Ran(o) => {
+                crate::publish::append::report(&target, &o, false)
+            }
+            crate::publish::append::Done::Planned(plan) => {
+                publishing::print_dry_run(&plan, args.json)
+            }
+        };
     }
     let (bytes, content_type) = match &dest {
         Location::Registry(r) => remote

@@ -5,6 +5,7 @@
 use super::context::Context;
 use super::entries::Sources;
 use super::flags;
+use super::publishing;
 use crate::cli::AppendArgs;
 use crate::error::{CliError, CliResult};
 use crate::publish::append;
@@ -26,7 +27,10 @@ pub fn run(ctx: &Context, args: &AppendArgs, remote: Option<&dyn Remote>) -> Cli
         policy,
         yes: args.yes,
         jobs: flags::jobs(args.registry_args.jobs),
+        dry_run: args.rounds.dry_run,
     };
-    let outcome = append::append(a, remote)?;
-    append::report(&target, &outcome, args.json)
+    match append::append(a, remote)? {
+        append::Done::Ran(outcome) => append::report(&target, &outcome, args.json),
+        append::Done::Planned(plan) => publishing::print_dry_run(&plan, args.json),
+    }
 }

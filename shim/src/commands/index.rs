@@ -8,6 +8,7 @@ use manifold_engine::Digest;
 
 use super::context::Context;
 use super::flags;
+use super::publishing;
 use crate::cli::{IndexAnnotateArgs, IndexCommand, IndexRemoveArgs};
 use crate::error::{CliError, CliResult};
 use crate::publish::append;
@@ -57,7 +58,9 @@ fn remove(a: &IndexRemoveArgs, remote: &dyn Remote) -> CliResult {
         removed.extend(found);
     }
     removed.dedup();
-    append::strip_markers(remote, &target, &removed)?;
+    if !a.rounds.dry_run {
+        append::strip_markers(remote, &target, &removed)?;
+    }
     let edit = append::Edit {
         target: &target,
         change: Change::Remove(removed),
@@ -67,8 +70,10 @@ fn remove(a: &IndexRemoveArgs, remote: &dyn Remote) -> CliResult {
         yes: false,
         jobs: 1,
     };
-    let outcome = append::run(&edit, remote)?;
-    append::report(&target, &outcome, a.json)
+    match append::run_or_plan(&edit, remote, a.rounds.dry_run)? {
+        append::Done::Ran(outcome) => append::report(&target, &outcome, a.json),
+        append::Done::Planned(plan) => publishing::print_dry_run(&plan, a.json),
+    }
 }
 
 fn annotate(a: &IndexAnnotateArgs, remote: &dyn Remote) -> CliResult {
@@ -142,6 +147,8 @@ fn annotate(a: &IndexAnnotateArgs, remote: &dyn Remote) -> CliResult {
         yes: false,
         jobs: 1,
     };
-    let outcome = append::run(&edit, remote)?;
-    append::report(&target, &outcome, a.json)
+    match append::run_or_plan(&edit, remote, a.rounds.dry_run)? {
+        append::Done::Ran(outcome) => append::report(&target, &outcome, a.json),
+        append::Done::Planned(plan) => publishing::print_dry_run(&plan, a.json),
+    }
 }

@@ -269,11 +269,28 @@ pub struct Append<'a> {
     pub policy: RoundPolicy,
     pub yes: bool,
     pub jobs: usize,
+    /// `--dry-run`: find what would be written, write nothing.
+    pub dry_run: bool,
+}
+
+/// What a registry-first edit came to: done, or (`--dry-run`) its plan.
+pub enum Done {
+    Ran(Outcome),
+    Planned(manifold_engine::registry::DryRun),
+}
+
+/// Runs `edit`, or with `dry_run` finds its plan.
+pub fn run_or_plan(edit: &Edit, remote: &dyn Remote, dry_run: bool) -> CliResult<Done> {
+    if dry_run {
+        dry_run_of(edit, remote).map(Done::Planned)
+    } else {
+        run(edit, remote).map(Done::Ran)
+    }
 }
 
 /// Appends fetched entries (`append`, `add --publish`): each given the edit, one entry per
 /// digest (the last wins), then [`run`].
-pub fn append(a: Append, remote: &dyn Remote) -> CliResult<Outcome> {
+pub fn append(a: Append, remote: &dyn Remote) -> CliResult<Done> {
     let mut list = LocalList::new(
         &a.target.to_string(),
         engine::marker_index(tag_of(a.target)?, &[]),
@@ -316,7 +333,7 @@ pub fn append(a: Append, remote: &dyn Remote) -> CliResult<Outcome> {
         yes: a.yes,
         jobs: a.jobs,
     };
-    run(&edit, remote)
+    run_or_plan(&edit, remote, a.dry_run)
 }
 
 /// Prints an edit's outcome: the digest on stdout (or the JSON document), the rounds on stderr.
@@ -394,4 +411,58 @@ pub fn strip_markers(
         }
     }
     Ok(n)
+}
+
+/// What `edit` would write, found with reads only (`--dry-run`): the marker's publish plan
+/// when the marker does not hold these entries yet, the markers a removal rewrites, and the
+/// index put with the bytes a real run would put now (the writer's own marker counted in, as
+/// the real run sees it after writing it).
+fn dry_run_of(edit: &Edit, remote: &dyn Remote) -> CliResult<manifold_engine::registry::DryRun> {
+    let tag = tag_of(edit.target)?.to_string();
+    let (push_target, _) = super::target::plan_target(&Location::Registry(edit.target.clone()));
+    let mut markers = read_markers(remote, edit.target, &tag)?;
+    let mut before = None;
+    if let Some(m) = &edit.members {
+        let name = engine::marker_tag(&tag, &m.list.index.manifests);
+        let at = edit
+            .target
+            .with_tag(&name)
+            .map_err(|e| CliError::failed(format!("marker tag {name}: {e}")))?;
+        let p = marker_publish(edit, remote, m);
+        let bytes = super::list_bytes(&p)?;
+        let held = remote.find_manifest(&at)?.map(|(b, _)| b);
+        if held.as_deref() != Some(bytes.as_slice()) {
+            before = Some(super::dry_run(&p, &Location::Registry(at))?);
+        }
+        markers.retain(|(t, _)| t != &name);
+        markers.push((name, engine::marker_index(&tag, &m.list.index.manifests)));
+        markers.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let mut rewritten = Vec::new();
+    if let Change::Remove(removed) = &edit.change {
+        for (name, m) in markers.iter_mut() {
+            if let Some(stripped) = engine::strip_marker(m, removed) {
+                *m = stripped.clone();
+                rewritten.push((name.clone(), stripped));
+            }
+        }
+    }
+    let current = read_index(remote, edit.target)?;
+    let held = current.as_ref().map(|(i, _)| i);
+    let first = match &edit.change {
+        Change::Add(e) => e.first(),
+        _ => None,
+    };
+    let format = engine::empty_format(edit.format, first);
+    let only: Vec<ImageIndex> = markers.into_iter().map(|(_, m)| m).collect();
+    let rebuilt = engine::rebuild(held, format, &only, &edit.change);
+    let put = engine::needs_put(held, &rebuilt);
+    Ok(engine::dry_run_edit(
+        &push_target,
+        &tag,
+        before,
+        &rewritten,
+        &rebuilt,
+        put,
+    ))
 }

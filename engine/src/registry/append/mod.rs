@@ -16,12 +16,14 @@
 //! The shim performs the requests (members first, marker, reads, put, sleep, read-back); every
 //! decision is here.
 
+mod dry_run;
 mod marker;
 mod merge;
 mod rounds;
 mod tags;
 mod wait;
 
+pub use dry_run::dry_run_edit;
 pub use marker::{
     marker_index, marker_prefix, marker_tag, markers_of, strip_marker, MARKER_ANNOTATION,
 };
