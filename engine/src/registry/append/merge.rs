@@ -9,6 +9,8 @@ use crate::ops::{self, annotate_entry, annotate_index, EntryEdit, IndexEdit, Lis
 use crate::serialize::{self, Style};
 
 /// What a writer changes in the published index.
+// One change is made per command; boxing the annotate edit would only complicate matching.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
     /// Add these entries (an entry of the same digest is replaced, others are appended).
