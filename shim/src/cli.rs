@@ -91,6 +91,115 @@ pub enum ManifestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Append images to the index at a registry tag, safely when many writers append at once (no local list)
+    Append(AppendArgs),
+    /// Edit the index at a registry tag in place: remove or annotate entries (no local list)
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+/// How a registry-first edit runs its rounds (append, index remove, index annotate).
+#[derive(clap::Args, Debug, Clone)]
+pub struct RoundArgs {
+    /// Give up after N rounds of read, merge, put and verify when other writers keep replacing the index
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub rounds: u32,
+    /// Wait this long after a put before reading the tag back (longer than any writer's read-to-put)
+    #[arg(long, value_name = "DURATION", default_value = "1500ms")]
+    pub settle: String,
+    /// Print the requests that would write and the resulting index; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AppendArgs {
+    /// The index to append to: REGISTRY/REPO:TAG (absent: a new index is made)
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// Images to append: registry references or oci:PATH[:TAG]
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub platform_args: PlatformArgs,
+    /// Annotation of the new entries, KEY=VALUE (repeatable)
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Format of a new index: oci or docker (default: the first image's)
+    #[arg(short, long, value_name = "oci|docker")]
+    pub format: Option<String>,
+    #[command(flatten)]
+    pub rounds: RoundArgs,
+    /// Print the outcome as JSON: digest, rounds, puts, entries
+    #[arg(long)]
+    pub json: bool,
+    /// Copy images from other registries without asking
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
+}
+
+/// `index remove` and `index annotate`: edits of the index at a registry tag.
+#[derive(Subcommand, Debug)]
+pub enum IndexCommand {
+    /// Remove entries (by digest, or every entry of a platform) from the index at a registry tag
+    Remove(IndexRemoveArgs),
+    /// Set platform fields and annotations of an entry (or of the index with --index) at a registry tag
+    Annotate(IndexAnnotateArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct IndexRemoveArgs {
+    /// The index to edit: REGISTRY/REPO:TAG
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// Digests of the entries to remove (a unique prefix of 7 or more hex digits will do)
+    #[arg(value_name = "DIGEST")]
+    pub digests: Vec<String>,
+    /// Remove every entry of this platform, and the attestations describing it (repeatable)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Vec<String>,
+    #[command(flatten)]
+    pub rounds: RoundArgs,
+    /// Print the outcome as JSON: digest, rounds, puts, entries
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct IndexAnnotateArgs {
+    /// The index to edit: REGISTRY/REPO:TAG
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// The entry's digest (a unique prefix will do); not needed with --platform or --index
+    #[arg(value_name = "DIGEST")]
+    pub digest: Option<String>,
+    /// The entry of this platform
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    #[command(flatten)]
+    pub platform_args: PlatformArgs,
+    /// Annotation KEY=VALUE (repeatable)
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Annotate the index itself rather than an entry
+    #[arg(long)]
+    pub index: bool,
+    /// Clear a field: os, arch, variant, os-version, os-features, features, annotations, or annotation:KEY (repeatable)
+    #[arg(long, value_name = "FIELD")]
+    pub clear: Vec<String>,
+    #[command(flatten)]
+    pub rounds: RoundArgs,
+    /// Print the outcome as JSON: digest, rounds, puts, entries
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -147,6 +256,12 @@ pub struct SelectArgs {
     /// not (drop)
     #[arg(long, value_name = "keep|drop", value_parser = ["keep", "drop"])]
     pub attestations: Option<String>,
+    /// Poll a source that is not there yet (404) with backoff for up to DURATION (30s, 2m, 500ms)
+    #[arg(long, value_name = "DURATION")]
+    pub wait_for_sources: Option<String>,
+    /// Leave out a source that is not there (after --wait-for-sources, if given), naming it on stderr
+    #[arg(long)]
+    pub ignore_missing: bool,
 }
 
 /// Platform fields an entry can be given (docker's and podman's annotate flags).

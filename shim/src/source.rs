@@ -63,6 +63,18 @@ pub trait Remote: Sync {
         bytes: &[u8],
         media_type: &str,
     ) -> CliResult<Digest>;
+    /// The manifest `reference` names, or `None` when the registry says there is none (404:
+    /// manifest or repository unknown); other failures are errors.
+    fn find_manifest(&self, reference: &Reference) -> CliResult<Option<(Vec<u8>, Option<String>)>> {
+        self.get_manifest(reference).map(Some)
+    }
+    /// Every tag of the repository `repository` names (none when it does not exist yet).
+    fn list_tags(&self, repository: &Reference) -> CliResult<Vec<String>> {
+        Err(CliError::failed(format!(
+            "{}: this client cannot list tags",
+            repository.name()
+        )))
+    }
 }
 
 /// Where one IMAGE argument points.
@@ -279,6 +291,24 @@ fn image_entry(
         source,
         blobs,
     })
+}
+
+/// Whether the location is there to be read: false only for a registry's 404 (manifest or
+/// repository unknown) and a layout folder or tag that does not exist; other failures are
+/// errors. `--wait-for-sources` and `--ignore-missing` act on this.
+pub fn exists(location: &Location, remote: Option<&dyn Remote>) -> CliResult<bool> {
+    match location {
+        Location::Registry(r) => Ok(remote
+            .ok_or_else(CliError::no_registry_client)?
+            .find_manifest(r)?
+            .is_some()),
+        Location::Layout(p, tag) => {
+            if !p.join("index.json").exists() {
+                return Ok(false);
+            }
+            Ok(Layout::open(p)?.resolve(tag.as_deref()).is_ok())
+        }
+    }
 }
 
 /// Resolves one IMAGE argument to the entries to add.

@@ -5,6 +5,7 @@
 //! `Retry-After` values, upload locations. Each decision is therefore unit-tested here, without
 //! a network, and shared by every front end (the command, the browser build, plugins).
 
+pub mod append;
 pub mod auth;
 pub mod certs;
 pub mod errors;

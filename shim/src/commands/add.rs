@@ -78,6 +78,32 @@ fn publish_more(
     use crate::source::Location;
     use manifold_engine::model::{AnyDocument, Document, ImageIndex};
     let dest = Location::parse(&args.list).map_err(|e| CliError::bad_document(&args.list, e))?;
+    // A registry tag is edited by the registry-first rounds `append` uses, so concurrent
+    // publishers all land; a layout folder is locked for the whole publish instead.
+    if let Location::Registry(_) = &dest {
+        let target = crate::publish::append::target(&args.list)?;
+        let remote = remote.ok_or_else(CliError::no_registry_client)?;
+        let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
+        let fetched = sources.fetch(Some(remote), args.registry_args.jobs)?;
+        let a = crate::publish::append::Append {
+            target: &target,
+            fetched,
+            edit,
+            format: None,
+            policy: manifold_engine::registry::append::RoundPolicy::default(),
+            yes: args.yes,
+            jobs: flags::jobs(args.registry_args.jobs),
+            dry_run: args.dry_run,
+        };
+        return match crate::publish::append::append(a, remote)? {
+            crate::publish::append::Done::Ran(o) => {
+                crate::publish::append::report(&target, &o, false)
+            }
+            crate::publish::append::Done::Planned(plan) => {
+                publishing::print_dry_run(&plan, args.json)
+            }
+        };
+    }
     let (bytes, content_type) = match &dest {
         Location::Registry(r) => remote
             .ok_or_else(CliError::no_registry_client)?

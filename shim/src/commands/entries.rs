@@ -29,35 +29,129 @@ pub struct Sources {
     locations: Vec<Location>,
     selection: Selection,
     attestations: ops::Attestations,
+    /// `--wait-for-sources` in milliseconds.
+    wait_ms: Option<u64>,
+    /// `--ignore-missing`.
+    ignore_missing: bool,
 }
 
 impl Sources {
     pub fn parse(words: &dyn Words, images: &[String], select: &SelectArgs) -> CliResult<Sources> {
         let selection = flags::selection(select)?;
+        let wait_ms = match select.wait_for_sources.as_deref() {
+            Some(d) => Some(
+                manifold_engine::registry::append::parse_duration(d).map_err(|e| {
+                    crate::error::CliError::usage(format!("--wait-for-sources {e}"))
+                })?,
+            ),
+            None => None,
+        };
         Ok(Sources {
             locations: locations(words, images)?,
             selection,
             attestations: flags::attestations(select),
+            wait_ms,
+            ignore_missing: select.ignore_missing,
         })
     }
 
     /// Fetches every source with `--jobs` (or its default) at once; entries in argument order,
     /// attestations kept or dropped as `--attestations` says.
+    /// When a fetch fails, every source is asked whether it is there: missing ones are polled
+    /// until `--wait-for-sources` ends, then left out (`--ignore-missing`, named on stderr) or
+    /// named all together in the error. A failure that is not a missing source is returned as is.
     pub fn fetch(
         &self,
         remote: Option<&dyn Remote>,
         jobs_flag: Option<usize>,
     ) -> CliResult<Vec<Vec<NewEntry>>> {
-        let mut fetched = fetch_all(
-            &self.locations,
-            remote,
-            &self.selection,
-            flags::jobs(jobs_flag),
-        )?;
+        let mut fetched = self.fetch_sources(remote, jobs_flag)?;
         for entries in &mut fetched {
             entries.retain(|e| self.attestations.keeps(&e.descriptor));
         }
         Ok(fetched)
+    }
+
+    /// [`Sources::fetch`] before attestations are kept or dropped.
+    fn fetch_sources(
+        &self,
+        remote: Option<&dyn Remote>,
+        jobs_flag: Option<usize>,
+    ) -> CliResult<Vec<Vec<NewEntry>>> {
+        let jobs = flags::jobs(jobs_flag);
+        let err = match fetch_all(&self.locations, remote, &self.selection, jobs) {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let missing = |among: &[usize]| -> CliResult<Vec<usize>> {
+            let there = crate::pool::try_run_bounded(jobs, among.to_vec(), |i| {
+                source::exists(&self.locations[i], remote)
+            })?;
+            Ok(among
+                .iter()
+                .zip(there)
+                .filter(|(_, t)| !t)
+                .map(|(i, _)| *i)
+                .collect())
+        };
+        let all: Vec<usize> = (0..self.locations.len()).collect();
+        let mut absent = missing(&all)?;
+        if absent.is_empty() {
+            return Err(err);
+        }
+        if let Some(ms) = self.wait_ms {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+            let policy = manifold_engine::registry::append::WaitPolicy::default();
+            let mut attempt = 1;
+            while !absent.is_empty() {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                let Some(wait) = manifold_engine::registry::append::next_poll(
+                    &policy,
+                    attempt,
+                    left.as_millis() as u64,
+                    crate::publish::append::random(),
+                ) else {
+                    break;
+                };
+                std::thread::sleep(std::time::Duration::from_millis(wait));
+                absent = missing(&absent)?;
+                attempt += 1;
+            }
+            if absent.is_empty() {
+                return fetch_all(&self.locations, remote, &self.selection, jobs);
+            }
+        }
+        let names: Vec<String> = absent
+            .iter()
+            .map(|&i| self.locations[i].display())
+            .collect();
+        if !self.ignore_missing {
+            let waited = match self.wait_ms {
+                Some(_) => " after waiting",
+                None => "",
+            };
+            return Err(crate::error::CliError::failed(format!(
+                "{} source{} not found{waited}: {}; wait for {} with --wait-for-sources DURATION, or leave {} out with --ignore-missing",
+                names.len(),
+                if names.len() == 1 { " is" } else { "s are" },
+                names.join(", "),
+                if names.len() == 1 { "it" } else { "them" },
+                if names.len() == 1 { "it" } else { "them" },
+            )));
+        }
+        eprintln!(
+            "warning: leaving out missing source{}: {}",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        let present: Vec<Location> = self
+            .locations
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !absent.contains(i))
+            .map(|(_, l)| l.clone())
+            .collect();
+        fetch_all(&present, remote, &self.selection, jobs)
     }
 }
 

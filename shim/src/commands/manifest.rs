@@ -1,7 +1,8 @@
 //! Dispatch of the list commands. Each command lives in its own file.
 
 use super::context::Context;
-use super::{add, annotate, create, from_spec, inspect, ls, push, rm};
+use super::{add, annotate, append, create, from_spec, index, inspect, ls, push, rm};
+use crate::cli::IndexCommand;
 use crate::cli::{ManifestCommand, RegistryArgs};
 use crate::error::CliResult;
 use crate::personality::Personality;
@@ -15,6 +16,9 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Add(a) => a.registry_args.clone(),
         ManifestCommand::Inspect(a) => a.registry_args.clone(),
         ManifestCommand::Push(a) => a.registry_args.clone(),
+        ManifestCommand::Append(a) => a.registry_args.clone(),
+        ManifestCommand::Index(IndexCommand::Remove(a)) => a.registry_args.clone(),
+        ManifestCommand::Index(IndexCommand::Annotate(a)) => a.registry_args.clone(),
         _ => RegistryArgs::default(),
     };
     // The client connects lazily: commands that never reach a registry cost nothing here.
@@ -40,6 +44,8 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Remove(args) => rm::delete_lists(&ctx, &args.args),
         ManifestCommand::Exists { list, json } => ls::exists(&ctx, &list, json),
         ManifestCommand::Ls { json } => ls::ls(&ctx, json),
+        ManifestCommand::Append(args) => append::run(&ctx, &args, remote),
+        ManifestCommand::Index(cmd) => index::run(&ctx, &cmd, remote),
     };
     match personality {
         Personality::Podman => result.map_err(crate::output::podman::failure),

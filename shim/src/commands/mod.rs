@@ -6,6 +6,7 @@
 
 pub mod add;
 pub mod annotate;
+pub mod append;
 pub mod context;
 pub mod create;
 pub mod digest;
@@ -13,6 +14,7 @@ pub mod entries;
 pub mod flags;
 pub mod from_spec;
 pub mod generated;
+pub mod index;
 pub mod inspect;
 pub mod ls;
 pub mod manifest;

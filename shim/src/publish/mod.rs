@@ -7,6 +7,7 @@
 //! waves, and [`run`] carries the steps out through a [`target::Target`] (a registry repository or a
 //! layout folder, behind one interface) reading from [`sources`].
 
+pub mod append;
 mod consent;
 mod gather;
 mod layout;

@@ -23,6 +23,7 @@ pub mod remote;
 mod repo;
 mod request;
 mod status;
+mod tags;
 pub mod tls;
 pub mod transport;
 mod upload;

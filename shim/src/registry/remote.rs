@@ -63,6 +63,23 @@ impl From<RegistryError> for CliError {
 }
 
 impl Remote for RemoteClient {
+    fn find_manifest(&self, reference: &Reference) -> CliResult<Option<(Vec<u8>, Option<String>)>> {
+        match self
+            .client
+            .get_manifest(&Repo::of(reference), &target_of(reference))
+        {
+            Ok(m) => Ok(Some((m.bytes, Some(m.media_type)))),
+            Err(
+                RegistryError::ManifestUnknown { .. } | RegistryError::RepositoryUnknown { .. },
+            ) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn list_tags(&self, repository: &Reference) -> CliResult<Vec<String>> {
+        Ok(self.client.list_tags(&Repo::of(repository))?)
+    }
+
     fn get_manifest(&self, reference: &Reference) -> CliResult<(Vec<u8>, Option<String>)> {
         let m = self
             .client
