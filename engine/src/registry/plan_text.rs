@@ -423,6 +423,7 @@ mod tests {
         let holds = TargetHolds {
             blobs: [d(104), d(154)].into_iter().collect(),
             manifests: Default::default(),
+            local: Default::default(),
         };
         let steps = plan_push(&reg(), &entries, &holds, &index(Some("t"), &[])).unwrap();
         let run = dry_run(&reg(), &steps, b"{}");

@@ -16,6 +16,9 @@ use crate::source::{NewEntry, Remote};
 use crate::store::LocalList;
 
 /// What the list is made of, every flag checked before any request.
+/// Blobs kept with a list: each digest and its bytes.
+type Blobs = Vec<(Digest, Vec<u8>)>;
+
 struct Recipe {
     format: Option<ListFormat>,
     /// `--format v2s2` was given: what a Docker list cannot hold is refused, never converted.
@@ -50,7 +53,7 @@ impl Recipe {
         ctx: &Context,
         mut list: LocalList,
         fetched: Vec<Vec<NewEntry>>,
-    ) -> CliResult<(LocalList, Vec<(Digest, Vec<u8>)>)> {
+    ) -> CliResult<(LocalList, Blobs)> {
         let before = list.index.clone();
         if let Some(f) = self.format {
             list.index.media_type = Some(f.media_type().to_string());
@@ -109,7 +112,7 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
             .store
             .load(&name)?
             .unwrap_or_else(|| recipe.new_list(&name));
-        let (list, blobs) = recipe.build(ctx, base, fetched);
+        let (list, blobs) = recipe.build(ctx, base, fetched)?;
         return publishing::print_local_dry_run(ctx, &list, blobs.len());
     }
 
