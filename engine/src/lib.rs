@@ -8,6 +8,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod check;
+pub mod compare;
 pub mod digest;
 #[cfg(feature = "oci-spec")]
 pub mod interop;
