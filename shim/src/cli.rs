@@ -340,8 +340,8 @@ pub struct CompareArgs {
     /// Keep attestation manifests as columns
     #[arg(long)]
     pub attestations: bool,
-    /// Exit 1 when a row differs: of these fields (comma-separated, e.g. entrypoint,env,buildpacks), or of any field that does not differ by nature
-    #[arg(long, value_name = "FIELD,...", num_args = 0..=1, default_missing_value = "")]
+    /// Exit 1 when a row differs: of these fields (--fail-on-diff=entrypoint,env,buildpacks), or of any field that does not differ by nature
+    #[arg(long, value_name = "FIELD,...", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub fail_on_diff: Option<String>,
     /// Table width in characters (default: COLUMNS, else 80)
     #[arg(long, value_name = "N")]
