@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod digest;
 #[cfg(feature = "oci-spec")]
 pub mod interop;
