@@ -158,7 +158,7 @@ fn a_healthy_list_passes_until_a_member_or_layer_goes() {
         return;
     };
     let s = Seeder::new(&reg);
-    let (_amd, arm, _) = healthy(&s, "app");
+    let (amd, arm, _) = healthy(&s, "app");
     let env = TestEnv::new();
     let r = format!("{}/app:v1", reg.host());
     for compat in ["docker", "podman", "pack"] {
@@ -171,6 +171,15 @@ fn a_healthy_list_passes_until_a_member_or_layer_goes() {
             o.stdout_str()
         );
     }
+    // one image on its own
+    let o = env.manifold(&["check", &format!("{}/app@{}", reg.host(), amd.0)]);
+    assert_eq!(o.code, 0, "{}", out(&o));
+    assert!(
+        o.stdout_str()
+            .contains("ok (0 index(es), 1 manifest(s), 1 config(s), 2 blob(s)"),
+        "{}",
+        o.stdout_str()
+    );
     let o = env.manifold(&["check", "--json", &r]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["verdict"], "clean");
@@ -251,6 +260,12 @@ fn local_lists_and_layouts_are_checked_too() {
         "{}",
         o.stdout_str()
     );
+    assert!(
+        o.stdout_str()
+            .contains(": 1 problem(s) found (1 index(es), 2 manifest(s), 2 config(s), 2 blob(s)"),
+        "layers asked of the entries' sources: {}",
+        o.stdout_str()
+    );
 
     // the same list pushed to an OCI layout: read from its folder alone
     let dir = env.path("layout");
@@ -261,6 +276,11 @@ fn local_lists_and_layouts_are_checked_too() {
     assert!(
         o.stdout_str()
             .contains("manifests[1] linux/arm64 → config.architecture"),
+        "{}",
+        o.stdout_str()
+    );
+    assert!(
+        o.stdout_str().contains(": 1 problem(s) found"),
         "{}",
         o.stdout_str()
     );

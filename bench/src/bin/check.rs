@@ -153,8 +153,8 @@ fn main() {
     let config_path = env.path("floor.curl");
     fs::write(&config_path, config).unwrap();
     let reference = format!("{}/bench:list", reg.host());
-    let mut check = || timed(env.command(&manifold).args(["check", &reference]));
-    let mut floor = || {
+    let check = || timed(env.command(&manifold).args(["check", &reference]));
+    let floor = || {
         timed(
             Command::new(&curl)
                 .args(["--parallel", "--parallel-max", "8", "--config"])
