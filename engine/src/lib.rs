@@ -8,7 +8,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod artifact;
+pub mod check;
+pub mod compare;
 pub mod digest;
 #[cfg(feature = "oci-spec")]
 pub mod interop;

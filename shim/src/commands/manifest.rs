@@ -1,7 +1,9 @@
 //! Dispatch of the list commands. Each command lives in its own file.
 
 use super::context::Context;
-use super::{add, annotate, append, create, from_spec, index, inspect, ls, push, rm};
+use super::{
+    add, annotate, append, check, compare, create, from_spec, index, inspect, ls, push, rm,
+};
 use crate::cli::IndexCommand;
 use crate::cli::{ManifestCommand, RegistryArgs};
 use crate::error::CliResult;
@@ -19,6 +21,8 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Append(a) => a.registry_args.clone(),
         ManifestCommand::Index(IndexCommand::Remove(a)) => a.registry_args.clone(),
         ManifestCommand::Index(IndexCommand::Annotate(a)) => a.registry_args.clone(),
+        ManifestCommand::Check(a) => a.registry_args.clone(),
+        ManifestCommand::Compare(a) => a.registry_args.clone(),
         _ => RegistryArgs::default(),
     };
     // The client connects lazily: commands that never reach a registry cost nothing here.
@@ -46,6 +50,8 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Ls { json } => ls::ls(&ctx, json),
         ManifestCommand::Append(args) => append::run(&ctx, &args, remote),
         ManifestCommand::Index(cmd) => index::run(&ctx, &cmd, remote),
+        ManifestCommand::Check(args) => check::run(&ctx, &args, &client.client),
+        ManifestCommand::Compare(args) => compare::run(&ctx, &args, &client.client),
     };
     match personality {
         Personality::Podman => result.map_err(crate::output::podman::failure),

@@ -7,6 +7,8 @@
 pub mod add;
 pub mod annotate;
 pub mod append;
+pub mod check;
+pub mod compare;
 pub mod context;
 pub mod create;
 pub mod digest;
@@ -22,3 +24,4 @@ pub mod publishing;
 pub mod push;
 pub mod rm;
 pub mod validate;
+pub mod walking;
