@@ -270,6 +270,9 @@ pub struct PushArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// Print what was pushed (digest, tags, blobs and manifests mounted, copied or skipped) as JSON
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }

@@ -14,11 +14,6 @@ use crate::source::Remote;
 
 pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliResult {
     let edit = flags::platform_edit(&args.platform_args, &args.annotations)?;
-    if args.publish && args.json {
-        return Err(crate::error::CliError::usage(
-            "--json describes a local list; a publish prints its digest (--json with --publish is not there yet)",
-        ));
-    }
     if args.publish {
         return publish_more(ctx, args, &edit, remote);
     }
@@ -89,6 +84,7 @@ fn publish_more(
         list_raw: &args.list,
         yes: args.yes,
         jobs: args.registry_args.jobs,
+        json: args.json,
     };
     publishing::publish_list(
         ctx,

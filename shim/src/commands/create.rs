@@ -66,11 +66,6 @@ impl Recipe {
 }
 
 pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> CliResult {
-    if args.publish && args.json {
-        return Err(crate::error::CliError::usage(
-            "--json describes a local list; a publish prints its digest (--json with --publish is not there yet)",
-        ));
-    }
     if args.publish {
         return publish_new(ctx, args, remote);
     }
@@ -114,6 +109,7 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
         list_raw: &args.list,
         yes: args.yes,
         jobs: args.registry_args.jobs,
+        json: args.json,
     };
     publishing::publish_list(
         ctx,

@@ -40,12 +40,26 @@ pub fn report(
     Ok(())
 }
 
+/// Prints a publish's report as JSON (`--json`) and writes `--digestfile`.
+pub fn report_json(
+    dest: &Location,
+    r: &crate::publish::Report,
+    digestfile: Option<&std::path::Path>,
+) -> CliResult {
+    if let Some(path) = digestfile {
+        crate::store::write_atomic(path, r.digest.as_str().as_bytes())
+            .map_err(|e| CliError::failed(format!("--digestfile: {}", e.0)))?;
+    }
+    crate::output::json::print(&crate::output::json::published(&dest.display(), r))
+}
+
 /// What the `--publish` flows were asked besides the list: the LIST argument as given (for
-/// messages), `--yes` and `--jobs`.
+/// messages), `--yes`, `--jobs` and `--json`.
 pub struct PublishFlags<'a> {
     pub list_raw: &'a str,
     pub yes: bool,
     pub jobs: Option<usize>,
+    pub json: bool,
 }
 
 /// Publishes an in-memory list with the blobs just fetched for it (the `--publish` flows).
@@ -67,7 +81,11 @@ pub fn publish_list(
         tags: &[],
         yes: opts.yes,
         jobs: flags::jobs(opts.jobs),
+        json: opts.json,
     };
-    let digest = crate::publish::publish(&p, dest)?;
-    report(ctx.words, opts.list_raw, &digest, None, true)
+    let done = crate::publish::publish(&p, dest)?;
+    if opts.json {
+        return report_json(dest, &done, None);
+    }
+    report(ctx.words, opts.list_raw, &done.digest, None, true)
 }

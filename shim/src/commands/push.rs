@@ -38,15 +38,20 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         tags: &args.tags,
         yes: args.yes,
         jobs: flags::jobs(args.registry_args.jobs),
+        json: args.json,
     };
-    let digest = publish(&p, &dest)?;
-    publishing::report(
-        words,
-        &args.list,
-        &digest,
-        args.digestfile.as_deref(),
-        false,
-    )?;
+    let done = publish(&p, &dest)?;
+    if args.json {
+        publishing::report_json(&dest, &done, args.digestfile.as_deref())?;
+    } else {
+        publishing::report(
+            words,
+            &args.list,
+            &done.digest,
+            args.digestfile.as_deref(),
+            false,
+        )?;
+    }
     if args.purge || args.rm {
         let lock = ctx.store.lock(&name)?;
         ctx.store.remove(&lock, &name)?;
