@@ -261,7 +261,7 @@ pub struct PushArgs {
     /// Also tag the pushed list with this tag (repeatable)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
-    /// Print no progress (podman; manifold's push prints none)
+    /// Draw no progress line on the terminal
     #[arg(short, long)]
     pub quiet: bool,
     /// Push the member images too (podman; manifold always makes sure they are there)

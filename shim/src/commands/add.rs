@@ -23,7 +23,8 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
     if !ctx.store.exists(&name) {
         return Err(missing());
     }
-    let fetched = sources.fetch(remote, args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = sources.fetch(remote, args.registry_args.jobs, &progress)?;
 
     let (lock, mut list) = ctx.open_list(&name, missing)?;
     let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(&edit));
@@ -78,13 +79,15 @@ fn publish_more(
         .map(|d| Some(here(&d.digest)))
         .collect();
     let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
-    let fetched = sources.fetch(remote, args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = sources.fetch(remote, args.registry_args.jobs, &progress)?;
     let blobs = entries::add_all(&mut list, fetched, ctx.personality.entry_key(), Some(edit));
     let opts = PublishFlags {
         list_raw: &args.list,
         yes: args.yes,
         jobs: args.registry_args.jobs,
         json: args.json,
+        progress: &progress,
     };
     publishing::publish_list(
         ctx,

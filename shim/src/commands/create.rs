@@ -81,7 +81,10 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
     if !args.amend && ctx.store.exists(&name) {
         return Err(exists(ctx.store.load(&name).ok().flatten().as_ref()));
     }
-    let fetched = recipe.sources.fetch(remote, args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = recipe
+        .sources
+        .fetch(remote, args.registry_args.jobs, &progress)?;
 
     let lock = ctx.store.lock(&name)?;
     let base = match ctx.store.load(&name)? {
@@ -103,13 +106,17 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
 fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> CliResult {
     let dest = publishing::destination(ctx.words, &args.list)?;
     let recipe = Recipe::parse(ctx, args)?;
-    let fetched = recipe.sources.fetch(remote, args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = recipe
+        .sources
+        .fetch(remote, args.registry_args.jobs, &progress)?;
     let (list, blobs) = recipe.build(ctx, recipe.new_list(&dest.display()), fetched);
     let opts = PublishFlags {
         list_raw: &args.list,
         yes: args.yes,
         jobs: args.registry_args.jobs,
         json: args.json,
+        progress: &progress,
     };
     publishing::publish_list(
         ctx,

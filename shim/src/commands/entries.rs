@@ -9,6 +9,7 @@ use super::flags;
 use crate::cli::SelectArgs;
 use crate::error::CliResult;
 use crate::output::Words;
+use crate::progress::Progress;
 use crate::source::{self, Location, NewEntry, Remote};
 use crate::store::LocalList;
 
@@ -39,33 +40,30 @@ impl Sources {
         })
     }
 
-    /// Fetches every source with `--jobs` (or its default) at once; entries in argument order.
+    /// Fetches every source with `--jobs` (or its default) at once on the shim's one pool;
+    /// entries in argument order. After a failure no new fetch starts, and the failure of the
+    /// earliest source that failed is returned. Several sources are counted on `progress` as they arrive.
     pub fn fetch(
         &self,
         remote: Option<&dyn Remote>,
         jobs_flag: Option<usize>,
+        progress: &Progress,
     ) -> CliResult<Vec<Vec<NewEntry>>> {
-        fetch_all(
-            &self.locations,
-            remote,
-            &self.selection,
+        if self.locations.len() > 1 {
+            progress.begin("fetching", "images", self.locations.len() as u64, 0);
+        }
+        let fetched = crate::pool::try_run_bounded(
             flags::jobs(jobs_flag),
-        )
+            self.locations.iter().collect(),
+            |loc| {
+                let r = source::resolve(loc, remote, &self.selection);
+                progress.advance(0);
+                r
+            },
+        );
+        progress.finish();
+        fetched
     }
-}
-
-/// Fetches every location with at most `jobs` at once (the shim's one pool); results in
-/// argument order. After a failure no new fetch starts, and the failure of the earliest
-/// location that failed is returned.
-pub fn fetch_all(
-    locations: &[Location],
-    remote: Option<&dyn Remote>,
-    selection: &Selection,
-    jobs: usize,
-) -> CliResult<Vec<Vec<NewEntry>>> {
-    crate::pool::try_run_bounded(jobs, locations.iter().collect(), |loc| {
-        source::resolve(loc, remote, selection)
-    })
 }
 
 /// Adds the fetched entries to `list` in argument order, each first given `edit` (add's

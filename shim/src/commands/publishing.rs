@@ -54,12 +54,13 @@ pub fn report_json(
 }
 
 /// What the `--publish` flows were asked besides the list: the LIST argument as given (for
-/// messages), `--yes`, `--jobs` and `--json`.
+/// messages), `--yes`, `--jobs`, `--json` and the progress line.
 pub struct PublishFlags<'a> {
     pub list_raw: &'a str,
     pub yes: bool,
     pub jobs: Option<usize>,
     pub json: bool,
+    pub progress: &'a crate::progress::Progress,
 }
 
 /// Publishes an in-memory list with the blobs just fetched for it (the `--publish` flows).
@@ -82,6 +83,7 @@ pub fn publish_list(
         yes: opts.yes,
         jobs: flags::jobs(opts.jobs),
         json: opts.json,
+        progress: opts.progress,
     };
     let done = crate::publish::publish(&p, dest)?;
     if opts.json {

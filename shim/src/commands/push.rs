@@ -7,6 +7,7 @@ use super::flags;
 use super::publishing;
 use crate::cli::PushArgs;
 use crate::error::CliResult;
+use crate::progress::Progress;
 use crate::publish::{publish, Publish};
 use crate::source::Remote;
 
@@ -29,6 +30,7 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
     flags::tags(&args.tags)?;
     let store = &ctx.store;
     let local = |d: &manifold_engine::Digest| store.read_blob(&name, d).ok();
+    let progress = Progress::new(args.quiet, args.json, args.registry_args.debug);
     let p = Publish {
         personality: ctx.personality,
         list: &list,
@@ -39,6 +41,7 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         yes: args.yes,
         jobs: flags::jobs(args.registry_args.jobs),
         json: args.json,
+        progress: &progress,
     };
     let done = publish(&p, &dest)?;
     if args.json {

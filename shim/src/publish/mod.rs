@@ -42,6 +42,8 @@ pub struct Publish<'a> {
     /// The outcome is wanted as a value only (`--json`): docker's `Pushed ref` lines are not
     /// printed but kept in the [`Report`].
     pub json: bool,
+    /// The progress line of the copies and mounts (off unless someone watches stderr).
+    pub progress: &'a crate::progress::Progress,
 }
 
 /// The list's bytes as this personality pushes them, after an explicit conversion (whose

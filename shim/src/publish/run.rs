@@ -93,11 +93,29 @@ pub fn run(
             _ => waves.push(vec![s]),
         }
     }
+    let bytes_total = blobs
+        .iter()
+        .filter(|b| b.moved != Moved::Skipped)
+        .map(|b| b.size)
+        .sum::<u64>();
+    let count = waves.iter().map(Vec::len).sum::<usize>() as u64;
+    p.progress
+        .begin("pushing", "blobs and manifests", count, bytes_total);
     let mut lines = Vec::new();
     for wave in waves {
-        let done = try_run_bounded(p.jobs.clamp(1, 64), wave, |s| step(target, facts, s))?;
+        let done = try_run_bounded(p.jobs.clamp(1, 64), wave, |s| {
+            let size = match &s {
+                PushStep::MountBlob { size, .. } | PushStep::CopyBlob { size, .. } => *size,
+                _ => 0,
+            };
+            let lines = step(target, facts, s)?;
+            p.progress.advance(size);
+            Ok::<_, crate::error::CliError>(lines)
+        })?;
         lines.extend(done.into_iter().flatten());
     }
+    // The line goes before anything else is printed on the terminal.
+    p.progress.finish();
     let mut shown = Vec::new();
     if p.personality == Personality::Docker {
         let order = docker::docker_order(p.list);
