@@ -781,3 +781,78 @@ fn lists_buildah_and_podman_push_are_amended_by_manifold_keeping_their_members()
         p.p.podman(&["manifest", "inspect", &plain]).success();
     }
 }
+
+/// Short names in `manifest inspect` (a name that is no local list is read from a registry):
+/// podman resolves them through registries.conf (`unqualified-search-registries` in order,
+/// `short-name-mode`), and so does the podman personality, reading the very same file.
+/// (`manifest create`/`add` do not: podman reads an IMAGE without a transport as
+/// `docker://IMAGE`, so a short name there is Docker Hub's, in both.)
+#[test]
+fn short_names_resolve_through_registries_conf_as_podman_does() {
+    if !podman::available() {
+        return;
+    }
+    let reg = registry!(Auth::None);
+    let s = Seeder::new(&reg);
+    let a = s.image("mfshort", None, "linux/amd64", Format::Oci, 61);
+    let b = s.image("mfshort", None, "linux/arm64/v8", Format::Oci, 62);
+    s.index("mfshort", "latest", &[a, b], Format::Oci, None);
+    let h = reg.host();
+    let mut p = Pair::new(&reg);
+    let conf = p.p.path("registries.conf");
+    p.m.set("CONTAINERS_REGISTRIES_CONF", &conf);
+    let write = |head: &str| {
+        std::fs::write(
+            &conf,
+            format!("{head}\n[[registry]]\nlocation = \"{h}\"\ninsecure = true\n"),
+        )
+        .unwrap()
+    };
+
+    // The one search registry holds it: the same document, whatever the mode.
+    for mode in ["", "short-name-mode = \"enforcing\"\n"] {
+        write(&format!("{mode}unqualified-search-registries = [\"{h}\"]"));
+        let shown = p.same(&["inspect", "mfshort"]);
+        let v: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+        assert_eq!(v["manifests"].as_array().unwrap().len(), 2);
+        p.same(&["inspect", "mfshort:latest"]);
+    }
+    // A name none of them has: podman's "reading image" line naming the reference tried.
+    let (theirs, ours) = p.both(&["inspect", "mfnosuch"]);
+    let tried = format!("Error: reading image \"docker://{h}/mfnosuch:latest\": ");
+    assert_eq!((ours.code, theirs.code), (125, 125));
+    assert!(theirs.stderr.starts_with(&tried), "{}", theirs.stderr);
+    assert!(ours.stderr.starts_with(&tried), "{}", ours.stderr);
+
+    // Permissive (the default) with a first registry that is down: the next one answers.
+    write(&format!(
+        "unqualified-search-registries = [\"127.0.0.1:1\", \"{h}\"]"
+    ));
+    p.same(&["inspect", "mfshort"]);
+    // Neither has it: both attempts reported, the last one first.
+    let (theirs, ours) = p.both(&["inspect", "mfnosuch"]);
+    for o in [&theirs, &ours] {
+        assert_eq!(o.code, 125);
+        let first = o.stderr.find(&format!(
+            "tried reading image \"docker://{h}/mfnosuch:latest\": "
+        ));
+        let second = o
+            .stderr
+            .find("\n: reading image \"docker://127.0.0.1:1/mfnosuch:latest\": ");
+        assert!(
+            first == Some("Error: ".len()) && second.is_some(),
+            "{}",
+            o.stderr
+        );
+    }
+
+    // Enforcing with two registries and no terminal to ask on; no search registries at all.
+    write(&format!(
+        "short-name-mode = \"enforcing\"\nunqualified-search-registries = [\"{h}\", \"127.0.0.1:1\"]"
+    ));
+    p.same(&["inspect", "mfshort"]);
+    write("unqualified-search-registries = []");
+    p.same(&["inspect", "mfshort"]);
+    // A name with its registry is not a short name.
+    p.same(&["inspect", &format!("{h}/mfshort")]);
+}

@@ -12,6 +12,7 @@ pub mod host;
 pub mod plan;
 pub mod registries_conf;
 pub mod retry;
+pub mod shortnames;
 pub mod status;
 pub mod urls;
 pub mod verify;

@@ -90,6 +90,21 @@ fn host_platform() -> manifold_engine::model::Platform {
     }
 }
 
+/// podman's report of a remote read that tried several references (`(reference, error)` in
+/// the order tried): the first failure as `reading image "docker://REF": ERR`, each later one
+/// before the earlier ones as `tried reading image "docker://REF": ERR` and a new line.
+pub fn reading_failures(failures: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (i, (reference, error)) in failures.iter().enumerate() {
+        out = if i == 0 {
+            format!("reading image \"docker://{reference}\": {error}")
+        } else {
+            format!("tried reading image \"docker://{reference}\": {error}\n: {out}")
+        };
+    }
+    out
+}
+
 /// podman's words for the failures and success lines of the list commands.
 pub struct Podman;
 
