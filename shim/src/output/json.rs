@@ -7,7 +7,8 @@
 //! "platform", "annotations", "source"}]}`, where `digest`/`size` are those of the bytes a
 //! push would send now (`null` when the list cannot be pushed as it is) and `source` is the
 //! reference an entry was added from (`null` when unknown). `ls` prints an array of
-//! `{"name", "entries", "mediaType", "digest", "size"}` (`"damaged"` instead of the last three
+//! `{"name", "id", "entries", "mediaType", "digest", "size"}` (`id`: the list ID podman's
+//! personality prints and takes) (`"damaged"` instead of the last three
 //! for a list that does not load); `exists` prints `{"name", "exists"}`.
 //!
 //! A publish (`push`, `create --publish`, `add --publish`):
@@ -70,6 +71,7 @@ pub fn ls_row(words: &dyn Words, name: &str, loaded: Result<&LocalList, &str>) -
             let (digest, size) = pushed_form(words, l);
             json!({
                 "name": name,
+                "id": super::id_of_name(name),
                 "entries": l.index.manifests.len(),
                 "mediaType": l.index.media_type,
                 "digest": digest,
