@@ -288,4 +288,16 @@ mod tests {
             std::env::consts::OS
         );
     }
+
+    #[test]
+    fn several_failed_reads_are_reported_last_first() {
+        assert_eq!(
+            reading_failures(&[("a/x:latest".into(), "e1".into())]),
+            "reading image \"docker://a/x:latest\": e1"
+        );
+        assert_eq!(
+            reading_failures(&[("a/x:latest".into(), "e1".into()), ("b/x:latest".into(), "e2".into())]),
+            "tried reading image \"docker://b/x:latest\": e2\n: reading image \"docker://a/x:latest\": e1"
+        );
+    }
 }
