@@ -426,7 +426,7 @@ pub struct PushArgs {
     /// Also tag the pushed list with this tag (repeatable)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
-    /// Print no progress (podman; manifold's push prints none)
+    /// Draw no progress line on the terminal
     #[arg(short, long)]
     pub quiet: bool,
     /// Push the member images too (podman; manifold always makes sure they are there)
@@ -435,7 +435,7 @@ pub struct PushArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
-    /// With --dry-run: print the plan as JSON
+    /// Print what was pushed (digest, tags, blobs and manifests mounted, copied or skipped) as JSON; with --dry-run, the plan
     #[arg(long)]
     pub json: bool,
     /// Print every write the command would make, in order, and the resulting list; write nothing

@@ -11,6 +11,7 @@ mod output;
 mod personality;
 mod pipe;
 mod pool;
+mod progress;
 mod publish;
 mod registry;
 mod source;

@@ -93,6 +93,12 @@ impl Personality {
         }
     }
 
+    /// Whether a list argument may be the list's ID (or at least 12 of its first hex digits), as
+    /// podman takes an image ID wherever it takes a name.
+    pub fn names_lists_by_id(self) -> bool {
+        self == Personality::Podman
+    }
+
     /// The format of a new list when `--format` is not given: pack's is OCI; docker and podman
     /// decide when the list is written.
     pub fn default_list_format(self) -> Option<ListFormat> {

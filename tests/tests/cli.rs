@@ -349,6 +349,8 @@ fn json_describes_the_list_and_its_digest_is_the_one_push_sends() {
         ls,
         serde_json::json!([{
             "name": "docker.io/library/app:latest",
+            "id": manifold_tests::seed::sha256(b"docker.io/library/app:latest")
+                .trim_start_matches("sha256:"),
             "entries": 3,
             "mediaType": added["mediaType"],
             "digest": pushed,

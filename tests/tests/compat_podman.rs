@@ -781,3 +781,184 @@ fn lists_buildah_and_podman_push_are_amended_by_manifold_keeping_their_members()
         p.p.podman(&["manifest", "inspect", &plain]).success();
     }
 }
+
+/// Short names in `manifest inspect` (a name that is no local list is read from a registry):
+/// podman resolves them through registries.conf (`unqualified-search-registries` in order,
+/// `short-name-mode`), and so does the podman personality, reading the very same file.
+/// (`manifest create`/`add` do not: podman reads an IMAGE without a transport as
+/// `docker://IMAGE`, so a short name there is Docker Hub's, in both.)
+#[test]
+fn short_names_resolve_through_registries_conf_as_podman_does() {
+    if !podman::available() {
+        return;
+    }
+    let reg = registry!(Auth::None);
+    let s = Seeder::new(&reg);
+    let a = s.image("mfshort", None, "linux/amd64", Format::Oci, 61);
+    let b = s.image("mfshort", None, "linux/arm64/v8", Format::Oci, 62);
+    s.index("mfshort", "latest", &[a, b], Format::Oci, None);
+    let h = reg.host();
+    let mut p = Pair::new(&reg);
+    let conf = p.p.path("registries.conf");
+    p.m.set("CONTAINERS_REGISTRIES_CONF", &conf);
+    let write = |head: &str| {
+        std::fs::write(
+            &conf,
+            format!("{head}\n[[registry]]\nlocation = \"{h}\"\ninsecure = true\n"),
+        )
+        .unwrap()
+    };
+
+    // The one search registry holds it: the same document, whatever the mode.
+    for mode in ["", "short-name-mode = \"enforcing\"\n"] {
+        write(&format!("{mode}unqualified-search-registries = [\"{h}\"]"));
+        let shown = p.same(&["inspect", "mfshort"]);
+        let v: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+        assert_eq!(v["manifests"].as_array().unwrap().len(), 2);
+        p.same(&["inspect", "mfshort:latest"]);
+    }
+    // A name none of them has: podman's "reading image" line naming the reference tried.
+    let (theirs, ours) = p.both(&["inspect", "mfnosuch"]);
+    let tried = format!("Error: reading image \"docker://{h}/mfnosuch:latest\": ");
+    assert_eq!((ours.code, theirs.code), (125, 125));
+    assert!(theirs.stderr.starts_with(&tried), "{}", theirs.stderr);
+    assert!(ours.stderr.starts_with(&tried), "{}", ours.stderr);
+
+    // Permissive (the default) with a first registry that is down: the next one answers.
+    write(&format!(
+        "unqualified-search-registries = [\"127.0.0.1:1\", \"{h}\"]"
+    ));
+    p.same(&["inspect", "mfshort"]);
+    // Neither has it: both attempts reported, the last one first.
+    let (theirs, ours) = p.both(&["inspect", "mfnosuch"]);
+    for o in [&theirs, &ours] {
+        assert_eq!(o.code, 125);
+        let first = o.stderr.find(&format!(
+            "tried reading image \"docker://{h}/mfnosuch:latest\": "
+        ));
+        let second = o
+            .stderr
+            .find("\n: reading image \"docker://127.0.0.1:1/mfnosuch:latest\": ");
+        assert!(
+            first == Some("Error: ".len()) && second.is_some(),
+            "{}",
+            o.stderr
+        );
+    }
+
+    // Enforcing with two registries and no terminal to ask on; no search registries at all.
+    write(&format!(
+        "short-name-mode = \"enforcing\"\nunqualified-search-registries = [\"{h}\", \"127.0.0.1:1\"]"
+    ));
+    p.same(&["inspect", "mfshort"]);
+    write("unqualified-search-registries = []");
+    p.same(&["inspect", "mfshort"]);
+    // A name with its registry is not a short name.
+    p.same(&["inspect", &format!("{h}/mfshort")]);
+}
+
+/// The list ID: podman prints it on create, add and annotate (the same one for the list's whole
+/// life) and takes it, or its first 12 digits, wherever it takes the list's name. Each side
+/// gets its own ID (podman's is random); the outputs are the same once IDs are `<id>`, and
+/// manifold's ID is the same across runs for the same name.
+#[test]
+fn the_list_id_is_stable_and_names_the_list_as_podman_takes_it() {
+    if !podman::available() {
+        return;
+    }
+    let reg = registry!(Auth::None);
+    let seeds = seed_all(&reg);
+    let h = reg.host();
+    let p = Pair::new(&reg);
+    let src = |tag: &str| format!("docker://{h}/app:{tag}");
+    let create = p.same_shape(&["create", "idl:1"]);
+    let ours = create.stdout_str().trim().to_string();
+    let theirs_out = p.p.podman(&["manifest", "exists", "idl:1"]);
+    assert_eq!(theirs_out.code, 0);
+    // podman's ID, from the list's image record.
+    let theirs = p.p.podman(&[
+        "images",
+        "--no-trunc",
+        "--format",
+        "{{.ID}}",
+        "localhost/idl:1",
+    ]);
+    let theirs = theirs
+        .stdout_str()
+        .trim()
+        .trim_start_matches("sha256:")
+        .to_string();
+    assert_eq!((ours.len(), theirs.len()), (64, 64), "{ours} / {theirs}");
+
+    // Each side's command with its own ID (or its first 12 digits) where the list name goes.
+    let run = |args: &[&str]| {
+        let with = |id: &str| -> Vec<String> {
+            std::iter::once("manifest".to_string())
+                .chain(args.iter().map(|a| match *a {
+                    "ID" => id.to_string(),
+                    "SHORT" => id[..12].to_string(),
+                    a => a.to_string(),
+                }))
+                .collect()
+        };
+        let t = with(&theirs);
+        let o = with(&ours);
+        let t =
+            p.p.podman(&t.iter().map(String::as_str).collect::<Vec<_>>());
+        let o =
+            p.m.manifold(&o.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            (o.code, ids(&o.stdout_str()), ids(&o.stderr)),
+            (t.code, ids(&t.stdout_str()), ids(&t.stderr)),
+            "manifold differs from podman for {args:?}\npodman: {}{}\nmanifold: {}{}",
+            t.stdout_str(),
+            t.stderr,
+            o.stdout_str(),
+            o.stderr
+        );
+        (t, o)
+    };
+    // add and annotate by ID print the list's one ID, unchanged by the edit.
+    let (t, o) = run(&["add", "--tls-verify=false", "ID", &src("amd64")]);
+    assert_eq!(
+        (t.stdout_str().trim(), o.stdout_str().trim()),
+        (theirs.as_str(), ours.as_str())
+    );
+    let (t, o) = run(&["add", "--tls-verify=false", "SHORT", &src("arm64")]);
+    assert_eq!(
+        (t.stdout_str().trim(), o.stdout_str().trim()),
+        (theirs.as_str(), ours.as_str())
+    );
+    let (_, o) = run(&["annotate", "--annotation", "k=v", "ID", &seeds.arm64.digest]);
+    assert_eq!(o.stdout_str().trim(), ours);
+    run(&["exists", "ID"]);
+    run(&["exists", "SHORT"]);
+    // inspect by ID shows the same document as by name.
+    let by_name = p.m.manifold(&["manifest", "inspect", "idl:1"]);
+    // (podman 4.3 names the list a Docker list there, 5 as manifold does: the file's note.)
+    let by_id = p.m.manifold(&["manifest", "inspect", &ours[..12]]);
+    assert_eq!(by_id.stdout, by_name.stdout);
+    let theirs_by_id = p.p.podman(&["manifest", "inspect", &theirs[..12]]);
+    let theirs_by_name = p.p.podman(&["manifest", "inspect", "idl:1"]);
+    assert_eq!(theirs_by_id.stdout, theirs_by_name.stdout);
+    // push by ID, then rm by ID: "Untagged: NAME" and "Deleted: ID".
+    let dest = format!("docker://{h}/pushed/idl:1");
+    run(&["push", "--quiet", "--tls-verify=false", "ID", &dest]);
+    let (t, o) = run(&["rm", "ID"]);
+    assert_eq!(
+        o.stdout_str(),
+        format!("Untagged: localhost/idl:1\nDeleted: {ours}\n")
+    );
+    assert!(t.stdout_str().ends_with(&format!("Deleted: {theirs}\n")));
+    run(&["exists", "ID"]);
+
+    // The same name gives the same ID in a later run; `ls --json` shows it.
+    let again = p.m.manifold(&["manifest", "create", "idl:1"]);
+    assert_eq!(again.stdout_str().trim(), ours);
+    let ls = p.m.manifold(&["ls", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&ls.stdout).unwrap();
+    assert_eq!(rows[0]["name"], "localhost/idl:1");
+    assert_eq!(rows[0]["id"], ours.as_str());
+    let other = p.m.manifold(&["manifest", "create", "idl:2"]);
+    assert_ne!(other.stdout_str().trim(), ours);
+}

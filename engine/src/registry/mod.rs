@@ -14,6 +14,7 @@ pub mod plan;
 pub mod plan_text;
 pub mod registries_conf;
 pub mod retry;
+pub mod shortnames;
 pub mod status;
 pub mod urls;
 pub mod verify;

@@ -2,14 +2,21 @@
 //! entry governs a reference. The shim finds and reads the file; everything decided from it is
 //! here.
 //!
-//! Understood: `unqualified-search-registries`, and `[[registry]]` tables with `prefix`
+//! Understood: `unqualified-search-registries`, `short-name-mode`, `[aliases]` (short names,
+//! applied by `shortnames.rs`), and `[[registry]]` tables with `prefix`
 //! (defaults to `location`; `*.example.com` wildcards match hosts), `location`, `insecure`,
 //! `blocked`, `mirror-by-digest-only` and `[[registry.mirror]]` (`location`, `insecure`).
 //! Other keys are ignored, as podman ignores keys it does not use for a given operation.
 //! The entry for a reference is the one with the longest matching prefix; a prefix matches a
 //! reference equal to it or continuing with `/`, `:` or `@` (containers/image's rule).
+//! Drop-in files (`registries.conf.d/*.conf`) are [`RegistriesConf::merge`]d over the main one
+//! in name order, as containers/image does.
+
+use std::collections::BTreeMap;
 
 use toml::{Table, Value};
+
+use super::shortnames::{ShortNameMode, ShortNameRules};
 
 /// One `[[registry]]` table.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,7 +41,13 @@ pub struct Mirror {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RegistriesConf {
     pub unqualified_search_registries: Vec<String>,
+    /// The file set `unqualified-search-registries` (a later drop-in replaces it only then).
+    pub sets_search_registries: bool,
     pub registries: Vec<Entry>,
+    /// `short-name-mode`, when set.
+    pub short_name_mode: Option<ShortNameMode>,
+    /// `[aliases]`: short name → fully qualified name.
+    pub aliases: BTreeMap<String, String>,
 }
 
 /// Where to pull a reference from: the name to use there and whether TLS may be skipped.
@@ -91,6 +104,27 @@ pub fn parse(text: &str) -> Result<RegistriesConf, String> {
                 .to_string(),
         );
     }
+    let short_name_mode = match t.get("short-name-mode") {
+        None => None,
+        Some(Value::String(m)) => Some(ShortNameMode::parse(m).ok_or_else(|| {
+            format!("short-name-mode must be \"enforcing\", \"permissive\" or \"disabled\", not \"{m}\"")
+        })?),
+        Some(_) => return Err("short-name-mode must be a string".into()),
+    };
+    let mut aliases = BTreeMap::new();
+    match t.get("aliases") {
+        None => {}
+        Some(Value::Table(a)) => {
+            for (k, v) in a {
+                let v = v
+                    .as_str()
+                    .ok_or_else(|| format!("[aliases]: \"{k}\" must be a string"))?;
+                aliases.insert(k.clone(), v.to_string());
+            }
+        }
+        Some(_) => return Err("aliases must be a table ([aliases])".into()),
+    }
+    let sets_search_registries = t.contains_key("unqualified-search-registries");
     let unqualified = match t.get("unqualified-search-registries") {
         None => Vec::new(),
         Some(Value::Array(a)) => a
@@ -135,7 +169,10 @@ pub fn parse(text: &str) -> Result<RegistriesConf, String> {
     }
     Ok(RegistriesConf {
         unqualified_search_registries: unqualified,
+        sets_search_registries,
         registries,
+        short_name_mode,
+        aliases,
     })
 }
 
@@ -155,6 +192,37 @@ fn match_len(name: &str, prefix: &str) -> Option<usize> {
 }
 
 impl RegistriesConf {
+    /// A drop-in read after this file: what it sets replaces what was set before (the search
+    /// list, the mode), its `[[registry]]` tables replace those of the same prefix and add the
+    /// rest, and its aliases are added over the earlier ones.
+    pub fn merge(&mut self, later: RegistriesConf) {
+        if later.sets_search_registries {
+            self.unqualified_search_registries = later.unqualified_search_registries;
+            self.sets_search_registries = true;
+        }
+        if later.short_name_mode.is_some() {
+            self.short_name_mode = later.short_name_mode;
+        }
+        for e in later.registries {
+            match self.registries.iter_mut().find(|r| r.prefix == e.prefix) {
+                Some(r) => *r = e,
+                None => self.registries.push(e),
+            }
+        }
+        self.aliases.extend(later.aliases);
+    }
+
+    /// The short-name rules of this configuration; `origin` names the file the search list
+    /// came from.
+    pub fn short_names<'a>(&'a self, origin: &'a str) -> ShortNameRules<'a> {
+        ShortNameRules {
+            search: &self.unqualified_search_registries,
+            aliases: &self.aliases,
+            mode: self.short_name_mode,
+            origin,
+        }
+    }
+
     /// The entry governing `name` (`host[:port]/path`, or a bare `host[:port]`): the longest
     /// matching prefix.
     pub fn entry(&self, name: &str) -> Option<&Entry> {

@@ -155,3 +155,41 @@ fn mirrors_first_then_the_registry_at_its_location() {
         }]
     );
 }
+
+#[test]
+fn short_name_settings_and_drop_ins_merge_as_containers_image_does() {
+    use crate::registry::shortnames::ShortNameMode;
+    let mut c = parse(
+        "unqualified-search-registries = [\"a.example\"]\nshort-name-mode = \"enforcing\"\n\
+         [aliases]\n\"app\" = \"a.example/team/app\"\n\
+         [[registry]]\nlocation = \"a.example\"\ninsecure = true\n",
+    )
+    .unwrap();
+    assert!(c.sets_search_registries);
+    assert_eq!(c.short_name_mode, Some(ShortNameMode::Enforcing));
+    assert_eq!(c.aliases["app"], "a.example/team/app");
+    // A drop-in with aliases only keeps the search list and the mode.
+    c.merge(
+        parse("[aliases]\n\"app\" = \"b.example/app\"\n\"tool\" = \"c.example/tool\"\n").unwrap(),
+    );
+    assert_eq!(c.unqualified_search_registries, vec!["a.example"]);
+    assert_eq!(c.short_name_mode, Some(ShortNameMode::Enforcing));
+    assert_eq!(c.aliases["app"], "b.example/app");
+    assert_eq!(c.aliases.len(), 2);
+    // One that sets them replaces them; a registry table of the same prefix replaces the old one.
+    c.merge(
+        parse(
+            "unqualified-search-registries = []\nshort-name-mode = \"permissive\"\n\
+             [[registry]]\nlocation = \"a.example\"\n",
+        )
+        .unwrap(),
+    );
+    assert!(c.unqualified_search_registries.is_empty());
+    assert_eq!(c.short_name_mode, Some(ShortNameMode::Permissive));
+    assert_eq!(c.registries.len(), 1);
+    assert!(!c.insecure("a.example"));
+    assert!(parse("short-name-mode = \"strict\"\n")
+        .unwrap_err()
+        .contains("enforcing"));
+    assert!(parse("[aliases]\n\"x\" = 1\n").is_err());
+}

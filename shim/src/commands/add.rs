@@ -14,11 +14,6 @@ use crate::source::Remote;
 
 pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliResult {
     let edit = flags::platform_edit(&args.platform_args, &args.annotations)?;
-    if args.publish && args.json && !args.dry_run {
-        return Err(crate::error::CliError::usage(
-            "--json describes a local list; a publish prints its digest (--json with --publish is not there yet)",
-        ));
-    }
     let artifact_flag = artifact_flag_without_artifact(&args.artifact);
     if let Some(flag) = artifact_flag.filter(|_| !args.artifact.artifact) {
         return Err(CliError::usage(format!(
@@ -42,7 +37,8 @@ pub fn run(ctx: &Context, args: &AddArgs, remote: Option<&dyn Remote>) -> CliRes
     if !ctx.store.exists(&name) {
         return Err(missing());
     }
-    let fetched = sources.fetch(remote, args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = sources.fetch(remote, args.registry_args.jobs, &progress)?;
     if args.dry_run {
         // No lock: taking one writes its file, and a dry run writes nothing.
         let mut list = ctx.store.load(&name)?.ok_or_else(missing)?;
@@ -84,7 +80,8 @@ fn publish_more(
         let target = crate::publish::append::target(&args.list)?;
         let remote = remote.ok_or_else(CliError::no_registry_client)?;
         let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
-        let fetched = sources.fetch(Some(remote), args.registry_args.jobs)?;
+        let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+        let fetched = sources.fetch(Some(remote), args.registry_args.jobs, &progress)?;
         let a = crate::publish::append::Append {
             target: &target,
             fetched,
@@ -136,7 +133,8 @@ fn publish_more(
         .map(|d| Some(here(&d.digest)))
         .collect();
     let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
-    let fetched = sources.fetch(remote, args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = sources.fetch(remote, args.registry_args.jobs, &progress)?;
     let before = list.index.clone();
     let blobs = entries::add_all(
         &mut list,
@@ -151,6 +149,7 @@ fn publish_more(
         jobs: args.registry_args.jobs,
         dry_run: args.dry_run,
         json: args.json,
+        progress: &progress,
     };
     publishing::publish_list(
         ctx,

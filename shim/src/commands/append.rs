@@ -18,7 +18,8 @@ pub fn run(ctx: &Context, args: &AppendArgs, remote: Option<&dyn Remote>) -> Cli
     let policy = append::policy(&args.rounds)?;
     let sources = Sources::parse(ctx.words, &args.images, &args.select)?;
     let remote = remote.ok_or_else(CliError::no_registry_client)?;
-    let fetched = sources.fetch(Some(remote), args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = sources.fetch(Some(remote), args.registry_args.jobs, &progress)?;
     let a = append::Append {
         target: &target,
         fetched,

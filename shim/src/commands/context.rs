@@ -27,7 +27,31 @@ impl Context {
 
     /// The stored name of a list argument: docker's normalisation (`foo` →
     /// `docker.io/library/foo:latest`); podman puts names without a registry under `localhost/`.
+    /// In the podman personality a list's ID (or a prefix of at least 12 hex digits) names it
+    /// too, when no list has that name.
     pub fn parse_list_name(&self, raw: &str) -> Result<String, ReferenceError> {
+        let parsed = self.parse_plain_list_name(raw);
+        let id_like = (12..=64).contains(&raw.len())
+            && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !self.personality.names_lists_by_id() || !id_like {
+            return parsed;
+        }
+        if let Ok(name) = &parsed {
+            if self.store.exists(name) {
+                return parsed;
+            }
+        }
+        let names = self.store.names().unwrap_or_default();
+        let mut by_id = names
+            .into_iter()
+            .filter(|n| crate::output::id_of_name(n).starts_with(raw));
+        match (by_id.next(), by_id.next()) {
+            (Some(name), None) => Ok(name),
+            _ => parsed,
+        }
+    }
+
+    fn parse_plain_list_name(&self, raw: &str) -> Result<String, ReferenceError> {
         let parsed = match self.personality.unqualified_registry() {
             Some(registry) if !reference::names_registry(raw) => {
                 Reference::parse_docker(&format!("{registry}/{raw}"))

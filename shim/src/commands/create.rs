@@ -85,11 +85,6 @@ impl Recipe {
 }
 
 pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> CliResult {
-    if args.publish && args.json && !args.dry_run {
-        return Err(crate::error::CliError::usage(
-            "--json describes a local list; a publish prints its digest (--json with --publish is not there yet)",
-        ));
-    }
     if args.publish {
         return publish_new(ctx, args, remote);
     }
@@ -105,7 +100,10 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
     if !args.amend && ctx.store.exists(&name) {
         return Err(exists(ctx.store.load(&name).ok().flatten().as_ref()));
     }
-    let fetched = recipe.sources.fetch(remote, args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = recipe
+        .sources
+        .fetch(remote, args.registry_args.jobs, &progress)?;
     if args.dry_run {
         // No lock: taking one writes its file, and a dry run writes nothing.
         let base = ctx
@@ -136,7 +134,10 @@ pub fn run(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> Cli
 fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) -> CliResult {
     let dest = publishing::destination(ctx.words, &args.list)?;
     let recipe = Recipe::parse(ctx, args)?;
-    let fetched = recipe.sources.fetch(remote, args.registry_args.jobs)?;
+    let progress = crate::progress::Progress::new(false, args.json, args.registry_args.debug);
+    let fetched = recipe
+        .sources
+        .fetch(remote, args.registry_args.jobs, &progress)?;
     let (list, blobs) = recipe.build(ctx, recipe.new_list(&dest.display()), fetched)?;
     let opts = PublishFlags {
         list_raw: &args.list,
@@ -144,6 +145,7 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
         jobs: args.registry_args.jobs,
         dry_run: args.dry_run,
         json: args.json,
+        progress: &progress,
     };
     publishing::publish_list(
         ctx,

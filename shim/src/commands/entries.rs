@@ -9,6 +9,7 @@ use super::flags;
 use crate::cli::SelectArgs;
 use crate::error::CliResult;
 use crate::output::Words;
+use crate::progress::Progress;
 use crate::source::{self, Location, NewEntry, Remote};
 use crate::store::LocalList;
 
@@ -55,17 +56,19 @@ impl Sources {
         })
     }
 
-    /// Fetches every source with `--jobs` (or its default) at once; entries in argument order,
-    /// attestations kept or dropped as `--attestations` says.
-    /// When a fetch fails, every source is asked whether it is there: missing ones are polled
-    /// until `--wait-for-sources` ends, then left out (`--ignore-missing`, named on stderr) or
-    /// named all together in the error. A failure that is not a missing source is returned as is.
+    /// Fetches every source with `--jobs` (or its default) at once on the shim's one pool;
+    /// entries in argument order, attestations kept or dropped as `--attestations` says.
+    /// After a failure no new fetch starts; every source is then asked whether it is there:
+    /// missing ones are polled until `--wait-for-sources` ends, then left out
+    /// (`--ignore-missing`, named on stderr) or named all together in the error. A failure that
+    /// is not a missing source is returned as is. Several sources are counted on `progress`.
     pub fn fetch(
         &self,
         remote: Option<&dyn Remote>,
         jobs_flag: Option<usize>,
+        progress: &Progress,
     ) -> CliResult<Vec<Vec<NewEntry>>> {
-        let mut fetched = self.fetch_sources(remote, jobs_flag)?;
+        let mut fetched = self.fetch_sources(remote, jobs_flag, progress)?;
         for entries in &mut fetched {
             entries.retain(|e| self.attestations.keeps(&e.descriptor));
         }
@@ -77,9 +80,10 @@ impl Sources {
         &self,
         remote: Option<&dyn Remote>,
         jobs_flag: Option<usize>,
+        progress: &Progress,
     ) -> CliResult<Vec<Vec<NewEntry>>> {
         let jobs = flags::jobs(jobs_flag);
-        let err = match fetch_all(&self.locations, remote, &self.selection, jobs) {
+        let err = match fetch_all(&self.locations, remote, &self.selection, jobs, progress) {
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
@@ -118,7 +122,7 @@ impl Sources {
                 attempt += 1;
             }
             if absent.is_empty() {
-                return fetch_all(&self.locations, remote, &self.selection, jobs);
+                return fetch_all(&self.locations, remote, &self.selection, jobs, progress);
             }
         }
         let names: Vec<String> = absent
@@ -151,22 +155,30 @@ impl Sources {
             .filter(|(i, _)| !absent.contains(i))
             .map(|(_, l)| l.clone())
             .collect();
-        fetch_all(&present, remote, &self.selection, jobs)
+        fetch_all(&present, remote, &self.selection, jobs, progress)
     }
 }
 
-/// Fetches every location with at most `jobs` at once (the shim's one pool); results in
-/// argument order. After a failure no new fetch starts, and the failure of the earliest
-/// location that failed is returned.
+/// Fetches `locations` on the shim's one pool, `jobs` at a time, keeping their order; after a
+/// failure no new fetch starts and the earliest failure is returned. More than one source is
+/// counted on `progress` as each arrives.
 pub fn fetch_all(
     locations: &[Location],
     remote: Option<&dyn Remote>,
     selection: &Selection,
     jobs: usize,
+    progress: &Progress,
 ) -> CliResult<Vec<Vec<NewEntry>>> {
-    crate::pool::try_run_bounded(jobs, locations.iter().collect(), |loc| {
-        source::resolve(loc, remote, selection)
-    })
+    if locations.len() > 1 {
+        progress.begin("fetching", "images", locations.len() as u64, 0);
+    }
+    let fetched = crate::pool::try_run_bounded(jobs, locations.iter().collect(), |loc| {
+        let r = source::resolve(loc, remote, selection);
+        progress.advance(0);
+        r
+    });
+    progress.finish();
+    fetched
 }
 
 /// Adds the fetched entries to `list` in argument order, each first given `edit` (add's

@@ -216,12 +216,14 @@ impl Job<'_> {
             tags: &l.tags,
             yes: self.yes,
             jobs: self.jobs,
+            json: false,
+            progress: &crate::progress::OFF,
         };
         if self.dry_run {
             publishing::print_dry_run(&crate::publish::dry_run(&p, dest)?, self.json)?;
             return Ok(None);
         }
-        let digest = crate::publish::publish(&p, dest)?;
+        let digest = crate::publish::publish(&p, dest)?.digest;
         let len = crate::publish::list_bytes(&p)?.len();
         Ok(Some((digest, len)))
     }

@@ -40,16 +40,30 @@ pub fn report(
     Ok(())
 }
 
+/// Prints a publish's report as JSON (`--json`) and writes `--digestfile`.
+pub fn report_json(
+    dest: &Location,
+    r: &crate::publish::Report,
+    digestfile: Option<&std::path::Path>,
+) -> CliResult {
+    if let Some(path) = digestfile {
+        crate::store::write_atomic(path, r.digest.as_str().as_bytes())
+            .map_err(|e| CliError::failed(format!("--digestfile: {}", e.0)))?;
+    }
+    crate::output::json::print(&crate::output::json::published(&dest.display(), r))
+}
+
 /// What the `--publish` flows were asked besides the list: the LIST argument as given (for
-/// messages), `--yes` and `--jobs`.
+/// messages), `--yes`, `--jobs`, `--json` and the progress line.
 pub struct PublishFlags<'a> {
     pub list_raw: &'a str,
     pub yes: bool,
     pub jobs: Option<usize>,
     /// `--dry-run`: print the plan and the list, write nothing.
     pub dry_run: bool,
-    /// With `--dry-run`: the plan as JSON.
+    /// `--json`: what was pushed as JSON (with `--dry-run`: the plan).
     pub json: bool,
+    pub progress: &'a crate::progress::Progress,
 }
 
 /// Publishes an in-memory list with the blobs just fetched for it (the `--publish` flows).
@@ -71,12 +85,17 @@ pub fn publish_list(
         tags: &[],
         yes: opts.yes,
         jobs: flags::jobs(opts.jobs),
+        json: opts.json,
+        progress: opts.progress,
     };
     if opts.dry_run {
         return print_dry_run(&crate::publish::dry_run(&p, dest)?, opts.json);
     }
-    let digest = crate::publish::publish(&p, dest)?;
-    report(ctx.words, opts.list_raw, &digest, None, true)
+    let done = crate::publish::publish(&p, dest)?;
+    if opts.json {
+        return report_json(dest, &done, None);
+    }
+    report(ctx.words, opts.list_raw, &done.digest, None, true)
 }
 
 /// Prints a dry run: the engine's text (ending with the list's bytes and one newline), or its

@@ -7,6 +7,7 @@ use super::flags;
 use super::publishing;
 use crate::cli::PushArgs;
 use crate::error::CliResult;
+use crate::progress::Progress;
 use crate::publish::{publish, Publish};
 use crate::source::Remote;
 
@@ -29,6 +30,7 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
     flags::tags(&args.tags)?;
     let store = &ctx.store;
     let local = |d: &manifold_engine::Digest| store.read_blob(&name, d).ok();
+    let progress = Progress::new(args.quiet, args.json, args.registry_args.debug);
     let p = Publish {
         personality: ctx.personality,
         list: &list,
@@ -38,18 +40,24 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         tags: &args.tags,
         yes: args.yes,
         jobs: flags::jobs(args.registry_args.jobs),
+        json: args.json,
+        progress: &progress,
     };
     if args.dry_run {
         return publishing::print_dry_run(&crate::publish::dry_run(&p, &dest)?, args.json);
     }
-    let digest = publish(&p, &dest)?;
-    publishing::report(
-        words,
-        &args.list,
-        &digest,
-        args.digestfile.as_deref(),
-        false,
-    )?;
+    let done = publish(&p, &dest)?;
+    if args.json {
+        publishing::report_json(&dest, &done, args.digestfile.as_deref())?;
+    } else {
+        publishing::report(
+            words,
+            &args.list,
+            &done.digest,
+            args.digestfile.as_deref(),
+            false,
+        )?;
+    }
     if args.purge || args.rm {
         let lock = ctx.store.lock(&name)?;
         ctx.store.remove(&lock, &name)?;

@@ -7,12 +7,20 @@
 //! "platform", "annotations", "source"}]}`, where `digest`/`size` are those of the bytes a
 //! push would send now (`null` when the list cannot be pushed as it is) and `source` is the
 //! reference an entry was added from (`null` when unknown). `ls` prints an array of
-//! `{"name", "entries", "mediaType", "digest", "size"}` (`"damaged"` instead of the last three
+//! `{"name", "id", "entries", "mediaType", "digest", "size"}` (`id`: the list ID podman's
+//! personality prints and takes) (`"damaged"` instead of the last three
 //! for a list that does not load); `exists` prints `{"name", "exists"}`.
+//!
+//! A publish (`push`, `create --publish`, `add --publish`):
+//! `{"destination", "digest", "mediaType", "size", "tags", "blobs": {"mounted", "copied",
+//! "skipped"}, "manifests": {"pushed", "skipped"}}`, each of the last five an array of
+//! `{"digest", "size"}` (manifests with `"mediaType"` too): what was sent, and what the
+//! destination held already.
 
 use serde_json::{json, Value};
 
 use crate::error::CliResult;
+use crate::publish::{Item, Moved, Report};
 use crate::store::LocalList;
 
 use super::Words;
@@ -63,6 +71,7 @@ pub fn ls_row(words: &dyn Words, name: &str, loaded: Result<&LocalList, &str>) -
             let (digest, size) = pushed_form(words, l);
             json!({
                 "name": name,
+                "id": super::id_of_name(name),
                 "entries": l.index.manifests.len(),
                 "mediaType": l.index.media_type,
                 "digest": digest,
@@ -71,6 +80,39 @@ pub fn ls_row(words: &dyn Words, name: &str, loaded: Result<&LocalList, &str>) -
         }
         Err(e) => json!({ "name": name, "damaged": e }),
     }
+}
+
+/// What a publish to `destination` did.
+pub fn published(destination: &str, r: &Report) -> Value {
+    let of = |items: &[Item], moved: Moved| -> Vec<Value> {
+        items
+            .iter()
+            .filter(|i| i.moved == moved)
+            .map(|i| {
+                if i.media_type.is_empty() {
+                    json!({"digest": i.digest.to_string(), "size": i.size})
+                } else {
+                    json!({"digest": i.digest.to_string(), "mediaType": i.media_type, "size": i.size})
+                }
+            })
+            .collect()
+    };
+    json!({
+        "destination": destination,
+        "digest": r.digest.to_string(),
+        "mediaType": r.media_type,
+        "size": r.size,
+        "tags": r.tags,
+        "blobs": {
+            "mounted": of(&r.blobs, Moved::Mounted),
+            "copied": of(&r.blobs, Moved::Copied),
+            "skipped": of(&r.blobs, Moved::Skipped),
+        },
+        "manifests": {
+            "pushed": of(&r.manifests, Moved::Copied),
+            "skipped": of(&r.manifests, Moved::Skipped),
+        },
+    })
 }
 
 /// `value` on stdout, pretty-printed, with a final newline.

@@ -161,13 +161,18 @@ pub trait Words: Sync {
     }
 }
 
-/// The ID podman prints after changing a list: the hex digest of the stored list as OCI.
+/// The ID podman prints after changing a list (64 hex digits, as podman's image IDs). podman's
+/// is random and kept for the list's life; this one is the hex SHA-256 of the list's stored
+/// name (`printf %s localhost/pl:latest | sha256sum`), so it stays the same through every
+/// add, annotate and remove, and across runs, and the podman personality finds the list by it
+/// (`Context::parse_list_name`).
 pub fn list_id(list: &LocalList) -> String {
-    let mut index = list.index.clone();
-    index.media_type = Some(manifold_engine::media_type::OCI_INDEX.to_string());
-    Digest::sha256(&manifold_engine::serialize::oci_bytes(&index))
-        .encoded()
-        .to_string()
+    id_of_name(&list.name)
+}
+
+/// The list ID of the stored list name `name` (see [`list_id`]).
+pub fn id_of_name(name: &str) -> String {
+    Digest::sha256(name.as_bytes()).encoded().to_string()
 }
 
 /// Prints a success line, when the personality has one.

@@ -90,6 +90,21 @@ fn host_platform() -> manifold_engine::model::Platform {
     }
 }
 
+/// podman's report of a remote read that tried several references (`(reference, error)` in
+/// the order tried): the first failure as `reading image "docker://REF": ERR`, each later one
+/// before the earlier ones as `tried reading image "docker://REF": ERR` and a new line.
+pub fn reading_failures(failures: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (i, (reference, error)) in failures.iter().enumerate() {
+        out = if i == 0 {
+            format!("reading image \"docker://{reference}\": {error}")
+        } else {
+            format!("tried reading image \"docker://{reference}\": {error}\n: {out}")
+        };
+    }
+    out
+}
+
 /// podman's words for the failures and success lines of the list commands.
 pub struct Podman;
 
@@ -271,6 +286,18 @@ mod tests {
         assert_eq!(
             shown["manifests"][0]["platform"]["os"],
             std::env::consts::OS
+        );
+    }
+
+    #[test]
+    fn several_failed_reads_are_reported_last_first() {
+        assert_eq!(
+            reading_failures(&[("a/x:latest".into(), "e1".into())]),
+            "reading image \"docker://a/x:latest\": e1"
+        );
+        assert_eq!(
+            reading_failures(&[("a/x:latest".into(), "e1".into()), ("b/x:latest".into(), "e2".into())]),
+            "tried reading image \"docker://b/x:latest\": e2\n: reading image \"docker://a/x:latest\": e1"
         );
     }
 }

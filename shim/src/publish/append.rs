@@ -139,6 +139,8 @@ fn marker_publish<'a>(edit: &Edit, remote: &'a dyn Remote, members: &'a Members)
         tags: &[],
         yes: edit.yes,
         jobs: edit.jobs,
+        json: false,
+        progress: &crate::progress::OFF,
     }
 }
 

@@ -16,6 +16,8 @@ mod run;
 mod sources;
 mod target;
 
+pub use run::{Item, Moved, Report};
+
 use manifold_engine::model::AnyDocument;
 use manifold_engine::ops::{self, ListFormat};
 use manifold_engine::registry::{plan, plan_text, IndexTarget};
@@ -38,6 +40,11 @@ pub struct Publish<'a> {
     pub tags: &'a [String],
     pub yes: bool,
     pub jobs: usize,
+    /// The outcome is wanted as a value only (`--json`): docker's `Pushed ref` lines are not
+    /// printed but kept in the [`Report`].
+    pub json: bool,
+    /// The progress line of the copies and mounts (off unless someone watches stderr).
+    pub progress: &'a crate::progress::Progress,
 }
 
 /// The list's bytes as this personality pushes them, after an explicit conversion (whose
@@ -90,8 +97,8 @@ fn preflight(p: &Publish, bytes: &[u8]) -> CliResult {
     Ok(())
 }
 
-/// Publishes to `dest` and returns the list's digest.
-pub fn publish(p: &Publish, dest: &Location) -> CliResult<Digest> {
+/// Publishes to `dest` and returns what was done.
+pub fn publish(p: &Publish, dest: &Location) -> CliResult<Report> {
     let bytes = list_bytes(p)?;
     preflight(p, &bytes)?;
     let (push_target, _) = target::plan_target(dest);

@@ -15,18 +15,60 @@ use super::transport;
 /// way at most this much of a blob is in memory.
 pub const CHUNK: usize = 8 * 1024 * 1024;
 
-/// A registries.conf as read: its path (for messages) and its rules.
+/// A registries.conf as read: its path (for messages), its rules with the drop-ins merged, and
+/// the file the search list came from (podman names it in the short-name error).
 #[derive(Clone, Debug)]
 pub struct LoadedConf {
     pub path: PathBuf,
     pub conf: RegistriesConf,
+    pub search_origin: PathBuf,
 }
 
 /// podman's registries.conf: `CONTAINERS_REGISTRIES_CONF`, else
 /// `$XDG_CONFIG_HOME/containers/registries.conf` (or `~/.config/...`) if it exists, else
-/// `/etc/containers/registries.conf` if it exists. Drop-in folders (`registries.conf.d`) are not
-/// read.
+/// `/etc/containers/registries.conf` if it exists; then the drop-ins, `*.conf` of
+/// `/etc/containers/registries.conf.d` and then of `~/.config/containers/registries.conf.d`,
+/// each folder in name order (containers-registries.conf.d(5); Debian's short-name aliases
+/// come that way).
 pub fn load_registries_conf() -> Result<Option<LoadedConf>, String> {
+    let main = load_main_conf()?;
+    let mut found = main.is_some();
+    let system = PathBuf::from("/etc/containers/registries.conf");
+    let mut loaded = main.unwrap_or(LoadedConf {
+        path: system.clone(),
+        conf: RegistriesConf::default(),
+        search_origin: system,
+    });
+    let home = std::env::var("HOME").ok().filter(|v| !v.is_empty());
+    let dirs = [
+        Some(PathBuf::from("/etc/containers/registries.conf.d")),
+        home.map(|h| PathBuf::from(h).join(".config/containers/registries.conf.d")),
+    ];
+    for dir in dirs.into_iter().flatten() {
+        let Ok(read) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = read
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "conf") && p.is_file())
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let conf =
+                registries_conf::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if conf.sets_search_registries {
+                loaded.search_origin = path.clone();
+            }
+            loaded.conf.merge(conf);
+            found = true;
+        }
+    }
+    Ok(found.then_some(loaded))
+}
+
+fn load_main_conf() -> Result<Option<LoadedConf>, String> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let path = match env("CONTAINERS_REGISTRIES_CONF") {
         Some(p) => Some(PathBuf::from(p)),
@@ -43,7 +85,11 @@ pub fn load_registries_conf() -> Result<Option<LoadedConf>, String> {
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let conf = registries_conf::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(Some(LoadedConf { path, conf }))
+    Ok(Some(LoadedConf {
+        search_origin: path.clone(),
+        path,
+        conf,
+    }))
 }
 
 /// The certs.d roots of this run: `MANIFOLD_CERTS_D` (`DIR[:DIR...]`), else docker's or

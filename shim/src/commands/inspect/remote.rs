@@ -10,6 +10,7 @@ use manifold_engine::json::indent;
 use manifold_engine::media_type;
 use manifold_engine::model::{AnyDocument, Descriptor, ImageIndex, Platform};
 use manifold_engine::reference::Reference;
+use manifold_engine::registry::shortnames;
 use manifold_engine::serialize;
 
 use crate::cli::InspectArgs;
@@ -27,12 +28,25 @@ pub fn run(
     personality: crate::personality::Personality,
 ) -> CliResult {
     let podman = personality == crate::personality::Personality::Podman;
-    let r = Reference::parse_docker(reference)?;
-    let client = Client::new(Options::from_args(&args.registry_args, personality));
+    let options = Options::from_args(&args.registry_args, personality);
+    let conf = options.registries_conf.clone().filter(|_| podman);
+    let client = Client::new(options);
+    let (r, top) = match &conf {
+        Some(loaded) => short_name(
+            &client,
+            reference,
+            &loaded.conf,
+            &loaded.search_origin.display().to_string(),
+        )?,
+        None => {
+            let r = Reference::parse_docker(reference)?;
+            let top = client
+                .get_manifest(&Repo::of(&r), &target_of(&r))
+                .map_err(|e| docker_error(&r, e))?;
+            (r, top)
+        }
+    };
     let repo = Repo::of(&r);
-    let top = client
-        .get_manifest(&repo, &target_of(&r))
-        .map_err(|e| docker_error(&r, e))?;
     if args.raw {
         return output::print_bytes(&top.bytes);
     }
@@ -113,6 +127,41 @@ pub fn run(
             output::print_bytes(&out)
         }
     }
+}
+
+/// podman's remote inspect of a name: a short name is resolved by registries.conf (aliases,
+/// `unqualified-search-registries`, `short-name-mode`; the engine's `shortnames`), and the
+/// candidates are read in order until one answers; when none does, every attempt is reported
+/// as podman reports them.
+fn short_name(
+    client: &Client,
+    raw: &str,
+    conf: &manifold_engine::registry::registries_conf::RegistriesConf,
+    origin: &str,
+) -> CliResult<(Reference, Manifest)> {
+    let rules = conf.short_names(origin);
+    let candidates = match shortnames::resolve(raw, &rules, false) {
+        Ok(Some(c)) => c.references,
+        Ok(None) => {
+            let r = Reference::parse_docker(raw)?;
+            let top = client
+                .get_manifest(&Repo::of(&r), &target_of(&r))
+                .map_err(|e| docker_error(&r, e))?;
+            return Ok((r, top));
+        }
+        Err(e) => return Err(CliError::failed(e.to_string())),
+    };
+    let mut failures = Vec::new();
+    for c in candidates {
+        let r = Reference::parse_docker(&c)?;
+        match client.get_manifest(&Repo::of(&r), &target_of(&r)) {
+            Ok(top) => return Ok((r, top)),
+            Err(e) => failures.push((r.familiar(), e.to_string())),
+        }
+    }
+    Err(CliError::failed(output::podman::reading_failures(
+        &failures,
+    )))
 }
 
 /// docker's descriptor of an image: the payload media type (schema2: the body's mediaType; OCI:
