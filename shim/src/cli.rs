@@ -60,6 +60,9 @@ pub enum Command {
 }
 
 /// The list commands, reachable as `manifold manifest <cmd>` and as `manifold <cmd>`.
+// One command is parsed per run; boxing AddArgs (the largest, with its artifact flags) would
+// change every match on the commands for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum ManifestCommand {
     /// Create a local manifest list (or publish it at once with --publish)

@@ -134,7 +134,7 @@ fn add_artifact_makes_an_entry_skopeo_reads_back_after_push() {
     assert_eq!(index["manifests"][1]["digest"], artifact.as_str());
 
     // skopeo reads the artifact manifest back, byte for byte what the registry holds.
-    let p = PodmanEnv::new(&[h.clone()]);
+    let p = PodmanEnv::new(std::slice::from_ref(&h));
     let out = p.skopeo(&[
         "inspect",
         "--raw",

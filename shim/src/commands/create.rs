@@ -15,6 +15,9 @@ use crate::output;
 use crate::source::{NewEntry, Remote};
 use crate::store::LocalList;
 
+/// A list built in memory, and the blobs to keep with it.
+type Built = (LocalList, Vec<(Digest, Vec<u8>)>);
+
 /// What the list is made of, every flag checked before any request.
 struct Recipe {
     format: Option<ListFormat>,
@@ -50,7 +53,7 @@ impl Recipe {
         ctx: &Context,
         mut list: LocalList,
         fetched: Vec<Vec<NewEntry>>,
-    ) -> CliResult<(LocalList, Vec<(Digest, Vec<u8>)>)> {
+    ) -> CliResult<Built> {
         let before = list.index.clone();
         if let Some(f) = self.format {
             list.index.media_type = Some(f.media_type().to_string());
