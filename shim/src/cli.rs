@@ -229,7 +229,7 @@ pub struct ArtifactArgs {
     #[arg(long = "artifact-subject", value_name = "IMAGE")]
     pub artifact_subject: Option<String>,
     /// Annotation of the artifact manifest, KEY=VALUE (repeatable)
-    #[arg(long = "artifact-annotation", value_name = "KEY=VALUE")]
+    #[arg(long = "artifact-annotation", value_name = "K=V")]
     pub artifact_annotations: Vec<String>,
     /// Leave out the org.opencontainers.image.title annotation of each file
     #[arg(long = "artifact-exclude-titles")]
