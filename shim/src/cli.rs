@@ -60,6 +60,9 @@ pub enum Command {
 }
 
 /// The list commands, reachable as `manifold manifest <cmd>` and as `manifold <cmd>`.
+// One command is parsed per run; boxing AddArgs (the largest, with its artifact flags) would
+// change every match on the commands for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum ManifestCommand {
     /// Create a local manifest list (or publish it at once with --publish)
@@ -351,7 +354,7 @@ pub struct ArtifactArgs {
     #[arg(long = "artifact-subject", value_name = "IMAGE")]
     pub artifact_subject: Option<String>,
     /// Annotation of the artifact manifest, KEY=VALUE (repeatable)
-    #[arg(long = "artifact-annotation", value_name = "KEY=VALUE")]
+    #[arg(long = "artifact-annotation", value_name = "K=V")]
     pub artifact_annotations: Vec<String>,
     /// Leave out the org.opencontainers.image.title annotation of each file
     #[arg(long = "artifact-exclude-titles")]

@@ -560,6 +560,14 @@ fn skopeo_and_podman_read_back_every_list_manifold_pushes() {
         "org.example.i=2",
         "rb:annotated",
     ]);
+    // The same images without annotations (what a Docker list can hold).
+    ok(&[
+        "create",
+        "--tls-verify=false",
+        "rb:plain",
+        &src("app", "amd64"),
+        &src("app", "arm64"),
+    ]);
     // OCI images.
     ok(&[
         "create",
@@ -585,10 +593,26 @@ fn skopeo_and_podman_read_back_every_list_manifold_pushes() {
 
     let cases: [(&str, &[&str], &str); 4] = [
         ("rb:annotated", &[], "linux/arm64"),
-        ("rb:annotated", &["--format", "v2s2"], "linux/amd64"),
+        ("rb:plain", &["--format", "v2s2"], "linux/amd64"),
         ("rb:oci", &[], "linux/arm64/v8"),
         ("rb:nested", &[], "linux/amd64"),
     ];
+    // An explicit v2s2 never drops the annotations a Docker list cannot hold: it refuses.
+    let refused = m.manifold(&[
+        "manifest",
+        "push",
+        "--tls-verify=false",
+        "--format",
+        "v2s2",
+        "rb:annotated",
+        &format!("docker://{h}/readback/refused:t"),
+    ]);
+    assert_eq!(refused.code, 125, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("cannot hold annotations"),
+        "{}",
+        refused.stderr
+    );
     for (i, (list, extra, platform)) in cases.iter().enumerate() {
         let dest = format!("docker://{h}/readback/l{i}:t");
         let raw_local = {

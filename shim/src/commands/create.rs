@@ -15,10 +15,10 @@ use crate::output;
 use crate::source::{NewEntry, Remote};
 use crate::store::LocalList;
 
-/// What the list is made of, every flag checked before any request.
-/// Blobs kept with a list: each digest and its bytes.
-type Blobs = Vec<(Digest, Vec<u8>)>;
+/// A list built in memory, and the blobs to keep with it.
+type Built = (LocalList, Vec<(Digest, Vec<u8>)>);
 
+/// What the list is made of, every flag checked before any request.
 struct Recipe {
     format: Option<ListFormat>,
     /// `--format v2s2` was given: what a Docker list cannot hold is refused, never converted.
@@ -53,7 +53,7 @@ impl Recipe {
         ctx: &Context,
         mut list: LocalList,
         fetched: Vec<Vec<NewEntry>>,
-    ) -> CliResult<(LocalList, Blobs)> {
+    ) -> CliResult<Built> {
         let before = list.index.clone();
         if let Some(f) = self.format {
             list.index.media_type = Some(f.media_type().to_string());
