@@ -10,6 +10,7 @@ pub mod certs;
 pub mod errors;
 pub mod host;
 pub mod plan;
+pub mod referrers;
 pub mod registries_conf;
 pub mod retry;
 pub mod status;
