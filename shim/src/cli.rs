@@ -115,6 +115,9 @@ pub struct CreateArgs {
     /// Push the list straight to the registry, keeping nothing locally
     #[arg(long)]
     pub publish: bool,
+    /// With --publish: also copy the signatures, SBOMs and other referrers of every member
+    #[arg(long, requires = "publish")]
+    pub referrers: bool,
     /// Print the result as JSON (schema: README, "JSON output")
     #[arg(long)]
     pub json: bool,
@@ -183,6 +186,9 @@ pub struct AddArgs {
     /// Append to the list in the registry (fetch, add, push) instead of a local list
     #[arg(long)]
     pub publish: bool,
+    /// With --publish: also copy the signatures, SBOMs and other referrers of every member
+    #[arg(long, requires = "publish")]
+    pub referrers: bool,
     /// Print the result as JSON (schema: README, "JSON output")
     #[arg(long)]
     pub json: bool,
@@ -270,6 +276,10 @@ pub struct PushArgs {
     /// Copy images from other registries without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// Also copy the signatures, SBOMs and other referrers of every member (OCI 1.1 referrers
+    /// API or sha256-<hex> tags), and warn about signatures the pushed list is not covered by
+    #[arg(long)]
+    pub referrers: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }

@@ -63,6 +63,35 @@ pub trait Remote: Sync {
         bytes: &[u8],
         media_type: &str,
     ) -> CliResult<Digest>;
+    /// What refers to `subject` by the referrers API, or that the registry has no such API.
+    /// (Defaults: a remote that knows no referrers; the registry client answers for real.)
+    fn referrers(
+        &self,
+        repository: &Reference,
+        _subject: &Digest,
+    ) -> CliResult<manifold_engine::registry::referrers::SourceReferrers> {
+        let _ = repository;
+        Ok(manifold_engine::registry::referrers::SourceReferrers::Unsupported)
+    }
+    /// Every tag of the repository.
+    fn list_tags(&self, _repository: &Reference) -> CliResult<Vec<String>> {
+        Ok(Vec::new())
+    }
+    /// The manifest `reference` names, or `None` when the registry has none.
+    fn find_manifest(&self, reference: &Reference) -> CliResult<Option<(Vec<u8>, Option<String>)>> {
+        self.get_manifest(reference).map(Some)
+    }
+    /// [`Remote::put_manifest`], also returning the registry's `OCI-Subject` header.
+    fn put_manifest_subject(
+        &self,
+        repository: &Reference,
+        tag_or_digest: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> CliResult<(Digest, Option<String>)> {
+        self.put_manifest(repository, tag_or_digest, bytes, media_type)
+            .map(|d| (d, None))
+    }
 }
 
 /// Where one IMAGE argument points.

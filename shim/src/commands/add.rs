@@ -89,6 +89,7 @@ fn publish_more(
         list_raw: &args.list,
         yes: args.yes,
         jobs: args.registry_args.jobs,
+        referrers: args.referrers,
     };
     publishing::publish_list(
         ctx,

@@ -114,6 +114,7 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
         list_raw: &args.list,
         yes: args.yes,
         jobs: args.registry_args.jobs,
+        referrers: args.referrers,
     };
     publishing::publish_list(
         ctx,

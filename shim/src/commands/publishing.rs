@@ -41,11 +41,13 @@ pub fn report(
 }
 
 /// What the `--publish` flows were asked besides the list: the LIST argument as given (for
-/// messages), `--yes` and `--jobs`.
+/// messages), `--yes`, `--jobs` and `--referrers`.
 pub struct PublishFlags<'a> {
     pub list_raw: &'a str,
     pub yes: bool,
     pub jobs: Option<usize>,
+    /// `--referrers`: carry what refers to the members too.
+    pub referrers: bool,
 }
 
 /// Publishes an in-memory list with the blobs just fetched for it (the `--publish` flows).
@@ -69,5 +71,8 @@ pub fn publish_list(
         jobs: flags::jobs(opts.jobs),
     };
     let digest = crate::publish::publish(&p, dest)?;
+    if opts.referrers {
+        crate::publish::carry_referrers(&p, dest, &digest)?;
+    }
     report(ctx.words, opts.list_raw, &digest, None, true)
 }

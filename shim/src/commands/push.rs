@@ -40,6 +40,9 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         jobs: flags::jobs(args.registry_args.jobs),
     };
     let digest = publish(&p, &dest)?;
+    if args.referrers {
+        crate::publish::carry_referrers(&p, &dest, &digest)?;
+    }
     publishing::report(
         words,
         &args.list,

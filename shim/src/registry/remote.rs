@@ -154,4 +154,38 @@ impl Remote for RemoteClient {
             .put_manifest(&Repo::of(repository), tag_or_digest, bytes, media_type)
             .map_err(CliError::from)
     }
+
+    fn referrers(
+        &self,
+        repository: &Reference,
+        subject: &Digest,
+    ) -> CliResult<manifold_engine::registry::referrers::SourceReferrers> {
+        Ok(self.client.get_referrers(&Repo::of(repository), subject)?)
+    }
+
+    fn list_tags(&self, repository: &Reference) -> CliResult<Vec<String>> {
+        Ok(self.client.list_tags(&Repo::of(repository))?)
+    }
+
+    fn find_manifest(&self, reference: &Reference) -> CliResult<Option<(Vec<u8>, Option<String>)>> {
+        Ok(self
+            .client
+            .find_manifest(&Repo::of(reference), &target_of(reference))?
+            .map(|m| (m.bytes, Some(m.media_type))))
+    }
+
+    fn put_manifest_subject(
+        &self,
+        repository: &Reference,
+        tag_or_digest: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> CliResult<(Digest, Option<String>)> {
+        Ok(self.client.put_manifest_subject(
+            &Repo::of(repository),
+            tag_or_digest,
+            bytes,
+            media_type,
+        )?)
+    }
 }
