@@ -346,3 +346,58 @@ fn a_referrer_found_by_the_api_lands_in_the_tag_index_where_there_is_none() {
     let index: serde_json::Value = serde_json::from_slice(&raw(&env, &fallback)).unwrap();
     assert_eq!(index["manifests"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn the_second_implementation_takes_a_plain_push_across_repositories() {
+    // The push machinery (mounts, members by digest, the list by tag) against ferro-oci-server
+    // as against distribution; with --referrers and nothing referring, nothing more is written.
+    let reg = some!(start_oci_server());
+    let s = Seeder::new(&reg);
+    let a = s.image("src/a", Some("amd64"), "linux/amd64", Format::Docker, 101);
+    let b = s.image("src/b", Some("arm64"), "linux/arm64/v8", Format::Oci, 102);
+    let h = reg.host();
+    let env = TestEnv::new();
+    let list = format!("{h}/dst/app:v1");
+    env.manifold(&[
+        "create",
+        &list,
+        &format!("{h}/src/a:amd64"),
+        &format!("{h}/src/b:arm64"),
+    ])
+    .success();
+    let out = env.manifold(&["push", "--referrers", &list]);
+    out.success();
+    assert!(!out.stdout_str().contains("Copied"), "{}", out.stdout_str());
+    let digest = out.stdout_str().lines().last().unwrap().to_string();
+    let served = raw(&env, &list);
+    assert_eq!(sha256(&served), digest);
+    for m in [&a, &b] {
+        assert_eq!(raw(&env, &format!("{h}/dst/app@{}", m.digest)), m.bytes);
+        let doc: serde_json::Value = serde_json::from_slice(&m.bytes).unwrap();
+        for blob in std::iter::once(&doc["config"]).chain(doc["layers"].as_array().unwrap()) {
+            let d = blob["digest"].as_str().unwrap();
+            assert!(has_blob(&reg, "dst/app", d), "{d} missing in dst/app");
+        }
+    }
+}
+
+#[test]
+fn referrers_to_a_layout_are_refused_with_a_warning_and_the_layout_is_written() {
+    let src = some!(Registry::start(Auth::None));
+    let (srcs, _, _) = signed_sources(&src);
+    let env = TestEnv::new();
+    let list = "example.com/app:v1";
+    env.manifold(&["create", list, &srcs[0], &srcs[1]])
+        .success();
+    let dir = env.path("layout");
+    let dest = format!("oci:{}:v1", dir.display());
+    let out = env.manifold(&["push", "--referrers", list, &dest]);
+    out.success();
+    assert!(
+        out.stderr
+            .contains("warning: --referrers: referrers are carried to registries only"),
+        "{}",
+        out.stderr
+    );
+    assert!(dir.join("index.json").exists());
+}
