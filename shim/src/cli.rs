@@ -277,7 +277,7 @@ pub struct PushArgs {
     #[arg(short, long)]
     pub yes: bool,
     /// Also copy the signatures, SBOMs and other referrers of every member (OCI 1.1 referrers
-    /// API or sha256-<hex> tags), and warn about signatures the pushed list is not covered by
+    /// API or sha256-HEX tags), and warn about signatures the pushed list is not covered by
     #[arg(long)]
     pub referrers: bool,
     #[command(flatten)]
