@@ -89,7 +89,7 @@ pub fn referrer_tags_of(subject: &Digest, tags: &[String]) -> Vec<(String, TagKi
     .collect()
 }
 
-/// Reads a referrer tag back into its subject and kind (`sha256-<hex>.sig` → sha256:<hex>).
+/// Reads a referrer tag back into its subject and kind (`sha256-<hex>.sig` → `sha256:<hex>`).
 pub fn parse_referrer_tag(tag: &str) -> Option<(Digest, TagKind)> {
     let (base, kind) = TagKind::COSIGN
         .iter()
