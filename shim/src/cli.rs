@@ -231,6 +231,9 @@ pub struct CreateArgs {
     /// Push the list straight to the registry, keeping nothing locally
     #[arg(long)]
     pub publish: bool,
+    /// With --publish: also copy the signatures, SBOMs and other referrers of every member
+    #[arg(long, requires = "publish")]
+    pub referrers: bool,
     /// Print the result as JSON (schema: README, "JSON output")
     #[arg(long)]
     pub json: bool,
@@ -312,6 +315,9 @@ pub struct AddArgs {
     /// Append to the list in the registry (fetch, add, push) instead of a local list
     #[arg(long)]
     pub publish: bool,
+    /// With --publish: also copy the signatures, SBOMs and other referrers of every member
+    #[arg(long, requires = "publish")]
+    pub referrers: bool,
     /// Print the result as JSON (schema: README, "JSON output")
     #[arg(long)]
     pub json: bool,
@@ -456,6 +462,10 @@ pub struct PushArgs {
     /// push from-args: more tags for the list (comma-separated, repeatable)
     #[arg(long = "tags", value_delimiter = ',', value_name = "TAGS")]
     pub spec_tags: Vec<String>,
+    /// Also copy the signatures, SBOMs and other referrers of every member (OCI 1.1 referrers
+    /// API or sha256-HEX tags), and warn about signatures the pushed list is not covered by
+    #[arg(long)]
+    pub referrers: bool,
     #[command(flatten)]
     pub registry_args: RegistryArgs,
 }

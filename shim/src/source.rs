@@ -75,6 +75,27 @@ pub trait Remote: Sync {
             repository.name()
         )))
     }
+    /// What refers to `subject` by the referrers API, or that the registry has no such API.
+    /// (Defaults: a remote that knows no referrers; the registry client answers for real.)
+    fn referrers(
+        &self,
+        repository: &Reference,
+        _subject: &Digest,
+    ) -> CliResult<manifold_engine::registry::referrers::SourceReferrers> {
+        let _ = repository;
+        Ok(manifold_engine::registry::referrers::SourceReferrers::Unsupported)
+    }
+    /// [`Remote::put_manifest`], also returning the registry's `OCI-Subject` header.
+    fn put_manifest_subject(
+        &self,
+        repository: &Reference,
+        tag_or_digest: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> CliResult<(Digest, Option<String>)> {
+        self.put_manifest(repository, tag_or_digest, bytes, media_type)
+            .map(|d| (d, None))
+    }
 }
 
 /// Where one IMAGE argument points.

@@ -11,6 +11,7 @@ pub mod certs;
 pub mod env;
 pub mod fault;
 pub mod layout;
+pub mod oci_server;
 pub mod podman;
 pub mod registry;
 pub mod seed;

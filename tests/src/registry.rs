@@ -78,7 +78,7 @@ pub fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind 127.0.0.1:0")
         .local_addr()
@@ -277,6 +277,29 @@ impl Registry {
             token,
             client_ca,
             client,
+        };
+        reg.wait_up()?;
+        Ok(reg)
+    }
+
+    /// A registry process started elsewhere in the harness (another implementation, anonymous
+    /// plain HTTP on `port`), adopted once it answers `GET /v2/`: stopped on drop like ours.
+    pub(crate) fn adopt(
+        port: u16,
+        dir: tempfile::TempDir,
+        child: Child,
+        log: PathBuf,
+    ) -> Result<Registry, String> {
+        let mut reg = Registry {
+            auth: Auth::None,
+            port,
+            dir,
+            child,
+            log,
+            ca: None,
+            token: None,
+            client_ca: None,
+            client: None,
         };
         reg.wait_up()?;
         Ok(reg)

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod host;
 pub mod plan;
 pub mod plan_text;
+pub mod referrers;
 pub mod registries_conf;
 pub mod retry;
 pub mod shortnames;

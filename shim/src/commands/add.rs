@@ -150,6 +150,7 @@ fn publish_more(
         dry_run: args.dry_run,
         json: args.json,
         progress: &progress,
+        referrers: args.referrers,
     };
     publishing::publish_list(
         ctx,

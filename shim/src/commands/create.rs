@@ -146,6 +146,7 @@ fn publish_new(ctx: &Context, args: &CreateArgs, remote: Option<&dyn Remote>) ->
         dry_run: args.dry_run,
         json: args.json,
         progress: &progress,
+        referrers: args.referrers,
     };
     publishing::publish_list(
         ctx,

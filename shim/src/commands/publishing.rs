@@ -54,7 +54,7 @@ pub fn report_json(
 }
 
 /// What the `--publish` flows were asked besides the list: the LIST argument as given (for
-/// messages), `--yes`, `--jobs`, `--json` and the progress line.
+/// messages), `--yes`, `--jobs`, `--json`, `--referrers` and the progress line.
 pub struct PublishFlags<'a> {
     pub list_raw: &'a str,
     pub yes: bool,
@@ -64,6 +64,8 @@ pub struct PublishFlags<'a> {
     /// `--json`: what was pushed as JSON (with `--dry-run`: the plan).
     pub json: bool,
     pub progress: &'a crate::progress::Progress,
+    /// `--referrers`: carry what refers to the members too.
+    pub referrers: bool,
 }
 
 /// Publishes an in-memory list with the blobs just fetched for it (the `--publish` flows).
@@ -92,6 +94,9 @@ pub fn publish_list(
         return print_dry_run(&crate::publish::dry_run(&p, dest)?, opts.json);
     }
     let done = crate::publish::publish(&p, dest)?;
+    if opts.referrers {
+        crate::publish::carry_referrers(&p, dest, &done.digest)?;
+    }
     if opts.json {
         return report_json(dest, &done, None);
     }

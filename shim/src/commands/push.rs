@@ -47,6 +47,9 @@ pub fn run(ctx: &Context, args: &PushArgs, remote: Option<&dyn Remote>) -> CliRe
         return publishing::print_dry_run(&crate::publish::dry_run(&p, &dest)?, args.json);
     }
     let done = publish(&p, &dest)?;
+    if args.referrers {
+        crate::publish::carry_referrers(&p, &dest, &done.digest)?;
+    }
     if args.json {
         publishing::report_json(&dest, &done, args.digestfile.as_deref())?;
     } else {

@@ -11,6 +11,7 @@ pub mod append;
 mod consent;
 mod gather;
 mod layout;
+mod referrers;
 mod registry;
 mod run;
 mod sources;
@@ -28,6 +29,8 @@ use crate::error::{CliError, CliResult};
 use crate::personality::Personality;
 use crate::source::{Location, Remote};
 use crate::store::LocalList;
+
+pub use referrers::carry_referrers;
 
 /// Everything a publish needs besides the destination.
 pub struct Publish<'a> {

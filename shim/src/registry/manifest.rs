@@ -202,6 +202,19 @@ impl Client {
         bytes: &[u8],
         media_type: &str,
     ) -> Result<Digest, RegistryError> {
+        self.put_manifest_subject(repo, reference, bytes, media_type)
+            .map(|(d, _)| d)
+    }
+
+    /// [`Client::put_manifest`], also returning the `OCI-Subject` header: a registry with the
+    /// referrers API sends it when it took the manifest's `subject`.
+    pub fn put_manifest_subject(
+        &self,
+        repo: &Repo,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<(Digest, Option<String>), RegistryError> {
         let host = self.host(repo)?;
         let url = host.endpoint.manifest(&repo.path, reference);
         // A manifest PUT is idempotent (same bytes, same result), so it is retried.
@@ -216,7 +229,9 @@ impl Client {
             return Err(self.status_error(repo, "PUT", &url, resp, Subject::Other));
         }
         let theirs = header(&resp, "docker-content-digest");
+        let subject = header(&resp, "oci-subject");
         verify_pushed_manifest(reference, bytes, theirs.as_deref())
+            .map(|d| (d, subject))
             .map_err(|m| mismatch_error(repo, reference, m))
     }
 }

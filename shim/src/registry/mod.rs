@@ -19,6 +19,7 @@ mod manifest;
 mod mirrors;
 mod options;
 mod ping;
+mod referrers;
 pub mod remote;
 mod repo;
 mod request;

@@ -171,4 +171,27 @@ impl Remote for RemoteClient {
             .put_manifest(&Repo::of(repository), tag_or_digest, bytes, media_type)
             .map_err(CliError::from)
     }
+
+    fn referrers(
+        &self,
+        repository: &Reference,
+        subject: &Digest,
+    ) -> CliResult<manifold_engine::registry::referrers::SourceReferrers> {
+        Ok(self.client.get_referrers(&Repo::of(repository), subject)?)
+    }
+
+    fn put_manifest_subject(
+        &self,
+        repository: &Reference,
+        tag_or_digest: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> CliResult<(Digest, Option<String>)> {
+        Ok(self.client.put_manifest_subject(
+            &Repo::of(repository),
+            tag_or_digest,
+            bytes,
+            media_type,
+        )?)
+    }
 }
