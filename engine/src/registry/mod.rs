@@ -8,8 +8,11 @@
 pub mod auth;
 pub mod certs;
 pub mod errors;
+pub mod fetch;
+pub mod floor;
 pub mod host;
 pub mod plan;
+pub mod probe;
 pub mod registries_conf;
 pub mod retry;
 pub mod status;
