@@ -561,7 +561,11 @@ fn main() {
                         } else {
                             args.reps
                         };
-                        if rep > reps || matches!(results.get(&key), Some(Err(_))) {
+                        let big_peer = peer && n >= 20;
+                        if (big_peer && rep >= reps) || rep > reps {
+                            continue;
+                        }
+                        if matches!(results.get(&key), Some(Err(_))) {
                             continue;
                         }
                         let tag = format!("t{}-r{rep}-n{n}", *tool as u8);
@@ -590,7 +594,7 @@ fn main() {
                             results.insert(key, Err(first_line(&r.err)));
                             continue;
                         }
-                        if rep > 0 {
+                        if rep > 0 || big_peer {
                             if let Ok(v) = results.entry(key).or_insert_with(|| Ok(Vec::new())) {
                                 v.push(r.ms);
                             }
@@ -608,6 +612,21 @@ fn main() {
                     );
                 }
             }
+        }
+        // what is measured so far, so a long run interrupted keeps its finished setups
+        let partial = report(
+            &args,
+            &results,
+            &floors,
+            &tools,
+            rtt_ms,
+            &load_before,
+            &fs::read_to_string("/proc/loadavg").unwrap_or_default(),
+            &[],
+            started.elapsed(),
+        );
+        if args.write {
+            write_section(&workspace_root().join("bench/RESULTS.md"), &partial);
         }
     }
     let load_after = fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -685,7 +704,7 @@ fn report(
         took.as_secs_f64()
     );
     let _ = writeln!(o, "- Tools: {}", versions.join("; "));
-    let _ = writeln!(o, "- Method: the test harness's latency proxy in front of `docker-registry` (every byte delivered {:.0} ms after it was sent, each way; a new connection costs one RTT before its first byte), the token endpoint behind a proxy of its own; {} timed runs per manifold row after one warm-up ({} for a peer at N >= 20), tools alternating; wall = spawn to exit; `RTT` = wall / {rtt_ms:.0} ms. Floor = the protocol's critical path in round trips (`engine/src/registry/floor.rs`, unbounded width). Peers verify nothing on TLS setups (registries.conf `insecure`); manifold verifies against the registry's CA (certs.d). docker cannot use TLS with a loopback registry, so it has plain rows only.\n", rtt_ms / 2.0, args.reps, args.peer_reps_big);
+    let _ = writeln!(o, "- Method: the test harness's latency proxy in front of `docker-registry` (every byte delivered {:.0} ms after it was sent, each way; a new connection costs one RTT before its first byte), the token endpoint behind a proxy of its own; {} timed runs per manifold row after one warm-up ({} without warm-up for a peer at N >= 20), tools alternating; medians; wall = spawn to exit; `RTT` = wall / {rtt_ms:.0} ms. Floor = the protocol's critical path in round trips (`engine/src/registry/floor.rs`, unbounded width). Peers verify nothing on TLS setups (registries.conf `insecure`); manifold verifies against the registry's CA (certs.d). docker cannot use TLS with a loopback registry, so it has plain rows only.\n", rtt_ms / 2.0, args.reps, args.peer_reps_big);
     let peers: Vec<Tool> = tools
         .iter()
         .map(|t| t.0)
