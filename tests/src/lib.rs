@@ -10,6 +10,7 @@
 pub mod certs;
 pub mod env;
 pub mod fault;
+pub mod latency;
 pub mod layout;
 pub mod oci_server;
 pub mod podman;
@@ -19,6 +20,7 @@ pub mod token;
 
 pub use certs::TestCa;
 pub use env::{manifold_bin, Output, TestEnv};
+pub use latency::LatencyProxy;
 pub use registry::{Auth, Registry, RequestLine};
 pub use seed::{Format, Seeded, Seeder};
 pub use token::TokenServer;

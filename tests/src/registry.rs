@@ -32,6 +32,9 @@ pub enum Auth {
     /// Anonymous HTTPS (certificate from a test CA, [`Registry::ca_file`]) that requires a
     /// client certificate signed by [`Registry::client_ca`] (distribution's `http.tls.clientcas`).
     ClientCert,
+    /// `auth: token` over HTTPS (certificate from a test CA, [`Registry::ca_file`]), the token
+    /// server a separate endpoint, as Docker Hub and GHCR have it.
+    TokenTls,
 }
 
 impl Auth {
@@ -64,6 +67,9 @@ pub struct Registry {
     pub client_ca: Option<TestCa>,
     /// For `ClientCert`: a client certificate it accepts (the harness's own).
     pub client: Option<Issued>,
+    /// The latency proxy in front of the token server, when the realm is made far away
+    /// ([`Registry::start_far_token`]).
+    pub token_proxy: Option<crate::latency::LatencyProxy>,
 }
 
 /// The registry binary: `MANIFOLD_REGISTRY_BIN`, else `/usr/bin/docker-registry`.
@@ -124,6 +130,12 @@ impl Registry {
     /// Starts a registry, or returns `None` (with a note on stderr) when `docker-registry` is
     /// not installed and this is not CI. Under `CI=true` a missing registry panics.
     pub fn start(auth: Auth) -> Option<Registry> {
+        Registry::start_far_token(auth, None)
+    }
+
+    /// As [`Registry::start`], with the token server (for `Token` and `TokenTls`) behind a
+    /// latency proxy of round trip `token_rtt`, so its realm is as far away as the registry.
+    pub fn start_far_token(auth: Auth, token_rtt: Option<Duration>) -> Option<Registry> {
         let bin = registry_bin();
         if !bin.exists() {
             if is_ci() {
@@ -138,7 +150,7 @@ impl Registry {
         // A port picked free can be taken before the registry binds it: try a few.
         let mut last = String::new();
         for _ in 0..3 {
-            match Registry::try_start(auth, &bin) {
+            match Registry::try_start(auth, &bin, token_rtt) {
                 Ok(r) => return Some(r),
                 Err(e) => last = e,
             }
@@ -146,7 +158,7 @@ impl Registry {
         panic!("the registry did not start: {last}");
     }
 
-    fn try_start(auth: Auth, bin: &Path) -> Result<Registry, String> {
+    fn try_start(auth: Auth, bin: &Path, token_rtt: Option<Duration>) -> Result<Registry, String> {
         let dir = tempfile::Builder::new()
             .prefix("manifold-registry.")
             .tempdir()
@@ -161,6 +173,7 @@ impl Registry {
         let mut token = None;
         let mut client_ca = None;
         let mut client = None;
+        let mut token_proxy = None;
         match auth {
             Auth::None
             | Auth::SelfSigned
@@ -174,18 +187,27 @@ impl Registry {
                     d.join("htpasswd").display()
                 );
             }
-            Auth::Token => {
+            Auth::Token | Auth::TokenTls => {
                 let t = TokenServer::start(USER, PASSWORD);
                 let bundle = t.ca.write_ca(d, "token-ca.pem");
+                let realm = match token_rtt {
+                    Some(rtt) => {
+                        let p = crate::latency::LatencyProxy::start(t.port, rtt);
+                        let r = format!("http://{}/token", p.host());
+                        token_proxy = Some(p);
+                        r
+                    }
+                    None => t.realm(),
+                };
                 auth_yaml = format!(
                     "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
-                    t.realm(),
+                    realm,
                     bundle.display()
                 );
                 token = Some(t);
             }
         }
-        if auth == Auth::BasicTls {
+        if matches!(auth, Auth::BasicTls | Auth::TokenTls) {
             let c = TestCa::new("manifold test registry CA");
             let leaf = c.issue("127.0.0.1", &["127.0.0.1", "localhost"]);
             std::fs::write(d.join("cert.pem"), &leaf.cert_pem).map_err(|e| e.to_string())?;
@@ -277,6 +299,7 @@ impl Registry {
             token,
             client_ca,
             client,
+            token_proxy,
         };
         reg.wait_up()?;
         Ok(reg)
@@ -300,6 +323,7 @@ impl Registry {
             token: None,
             client_ca: None,
             client: None,
+            token_proxy: None,
         };
         reg.wait_up()?;
         Ok(reg)

@@ -65,7 +65,7 @@ impl<'a> Seeder<'a> {
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
             )),
-            Auth::Token => {
+            Auth::Token | Auth::TokenTls => {
                 let t = self.reg.token.as_ref().expect("token server");
                 Some(format!(
                     "Bearer {}",

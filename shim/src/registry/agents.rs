@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -26,7 +26,7 @@ use manifold_engine::registry::{certs, host};
 
 use super::error::RegistryError;
 use super::options::LoadedConf;
-use super::tls::{client_config, TlsConnector, TlsSetup};
+use super::tls::{client_config, LazyConfig, TlsConnector, TlsSetup};
 use super::transport::{MapResolver, Net};
 
 /// The files that make a TLS setup, beyond the run's base roots.
@@ -48,8 +48,10 @@ struct Pair {
 /// The agents of a run.
 pub struct Agents {
     insecure: bool,
-    /// The system's roots and `--cert-dir`'s `*.crt`.
+    /// `--cert-dir`'s `*.crt`.
     base_roots: Vec<CertificateDer<'static>>,
+    /// The system's roots, loaded when the first TLS connection needs them.
+    system_roots: Arc<OnceLock<Vec<CertificateDer<'static>>>>,
     cert_dir: Option<PathBuf>,
     certs_d: Vec<PathBuf>,
     conf: Option<Arc<LoadedConf>>,
@@ -110,7 +112,6 @@ impl Agents {
     ) -> Result<Agents, RegistryError> {
         let mut base_roots: Vec<CertificateDer<'static>> = Vec::new();
         if !insecure {
-            base_roots = rustls_native_certs::load_native_certs().certs;
             if let Some(dir) = cert_dir {
                 let entries = std::fs::read_dir(dir).map_err(|e| {
                     settings(format!("cannot read --cert-dir {}: {e}", dir.display()))
@@ -129,6 +130,7 @@ impl Agents {
         Ok(Agents {
             insecure,
             base_roots,
+            system_roots: Arc::new(OnceLock::new()),
             cert_dir: cert_dir.map(Path::to_path_buf),
             certs_d: certs_d.to_vec(),
             conf,
@@ -220,12 +222,21 @@ impl Agents {
                 Some((chain, Arc::new(key)))
             }
         };
-        let setup = TlsSetup {
-            insecure,
-            roots,
-            client,
-        };
-        let config = client_config(&setup).map_err(settings)?;
+        let system = self.system_roots.clone();
+        let config = Arc::new(LazyConfig::new(move || {
+            let mut all = Vec::new();
+            if !insecure {
+                all = system
+                    .get_or_init(|| rustls_native_certs::load_native_certs().certs)
+                    .clone();
+            }
+            all.extend(roots.iter().cloned());
+            client_config(&TlsSetup {
+                insecure,
+                roots: all,
+                client: client.clone(),
+            })
+        }));
         let idle = self.jobs.max(8);
         let t = self.net.timeouts;
         let build = |proxy: Option<ureq::Proxy>| -> Agent {

@@ -45,9 +45,9 @@ impl Client {
         extra_scope: Option<&str>,
         refresh: bool,
     ) -> Result<Option<String>, RegistryError> {
-        match &host.auth {
-            AuthScheme::Anonymous | AuthScheme::Unsupported(_) => Ok(None),
-            AuthScheme::Basic => {
+        match &host.auth() {
+            None | Some(AuthScheme::Anonymous | AuthScheme::Unsupported(_)) => Ok(None),
+            Some(AuthScheme::Basic) => {
                 let l = self.lookup(repo)?;
                 match &l.credential {
                     Some((c, _)) if self.may_send_secret(host.endpoint.base()) => {
@@ -56,7 +56,7 @@ impl Client {
                     _ => Ok(None),
                 }
             }
-            AuthScheme::Bearer { realm, service } => {
+            Some(AuthScheme::Bearer { realm, service }) => {
                 let all = merge_scopes(scopes, extra_scope);
                 let key = scope_key(&all);
                 let cached = || {
@@ -72,7 +72,14 @@ impl Client {
                         return Ok(Some(t));
                     }
                 }
-                let _one_fetch = host.token_fetch.lock().unwrap();
+                let lock = host
+                    .token_fetch
+                    .lock()
+                    .unwrap()
+                    .entry(key.clone())
+                    .or_default()
+                    .clone();
+                let _one_fetch = lock.lock().unwrap();
                 if !refresh {
                     // another thread may have fetched it while this one waited
                     if let Some(t) = cached() {

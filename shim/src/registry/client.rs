@@ -24,18 +24,44 @@ use super::repo::Repo;
 /// the tokens fetched for it in this run.
 pub(super) struct Host {
     pub(super) endpoint: Endpoint,
-    pub(super) auth: AuthScheme,
+    /// How it wants requests authenticated: from the probe's answer, or (where no probe was
+    /// needed) from the first 401 a real request gets. `None` until known.
+    pub(super) auth: Mutex<Option<AuthScheme>>,
+    /// Whether a ping was made (else the first request's failure is diagnosed as a ping's was).
+    pub(super) probed: bool,
     /// Tokens per scope set ([`manifold_engine::registry::scope_key`]), for this run.
     pub(super) tokens: Mutex<HashMap<String, (String, Instant)>>,
-    /// Held while a token is fetched, so concurrent requests wait for one fetch.
-    pub(super) token_fetch: Mutex<()>,
+    /// One lock per scope set, held while its token is fetched: concurrent requests needing the
+    /// same scopes wait for one fetch; other scopes' fetches go on in parallel.
+    pub(super) token_fetch: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
+
+impl Host {
+    pub(super) fn new(endpoint: Endpoint, auth: Option<AuthScheme>, probed: bool) -> Host {
+        Host {
+            endpoint,
+            auth: Mutex::new(auth),
+            probed,
+            tokens: Mutex::new(HashMap::new()),
+            token_fetch: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The auth scheme as known so far (anonymous until a registry asks for more).
+    pub(super) fn auth(&self) -> Option<AuthScheme> {
+        self.auth.lock().unwrap().clone()
+    }
+}
+
+/// A host being connected: the first caller connects; callers arriving meanwhile open
+/// connections of their own (so the work that follows finds them ready), then wait.
+type Slot = Arc<OnceLock<Result<Arc<Host>, RegistryError>>>;
 
 /// The registry client.
 pub struct Client {
     pub(super) opts: Options,
     agents: OnceLock<Result<Agents, RegistryError>>,
-    hosts: Mutex<HashMap<String, Arc<Host>>>,
+    hosts: Mutex<HashMap<String, Slot>>,
     lookups: Mutex<HashMap<(String, String), Lookup>>,
 }
 
@@ -65,16 +91,14 @@ impl Client {
     pub(super) fn agents(&self) -> Result<&Agents, RegistryError> {
         self.agents
             .get_or_init(|| {
-                if let Some(message) = &self.opts.settings_error {
-                    return Err(RegistryError::Settings {
-                        message: message.clone(),
-                    });
+                if let Some(message) = self.opts.settings_problem() {
+                    return Err(RegistryError::Settings { message });
                 }
                 Agents::new(
                     self.opts.insecure,
                     self.opts.cert_dir.as_deref(),
-                    &self.opts.certs_d,
-                    self.opts.registries_conf.clone(),
+                    &self.opts.certs_d(),
+                    self.opts.registries_conf(),
                     &self.opts.user_agent,
                     &self.opts.net,
                     self.opts.jobs,
@@ -86,7 +110,7 @@ impl Client {
 
     /// registries.conf's `blocked`: no request for a blocked repository, pull or push.
     pub(super) fn check_blocked(&self, repo: &Repo) -> Result<(), RegistryError> {
-        match &self.opts.registries_conf {
+        match &self.opts.registries_conf() {
             Some(c) if c.conf.blocked(&repo.name()) => Err(RegistryError::Settings {
                 message: format!(
                     "{}: the registry is blocked in {}",
@@ -104,7 +128,7 @@ impl Client {
         self.opts.insecure
             || self
                 .opts
-                .registries_conf
+                .registries_conf()
                 .as_ref()
                 .is_some_and(|c| c.conf.insecure(host))
     }
@@ -115,24 +139,36 @@ impl Client {
         }
     }
 
-    /// The repository's host, connected on first use (see `ping.rs`).
+    /// The repository's host, connected on first use (see `ping.rs`). A failed connection is
+    /// the answer for the whole run, as before: every caller sees the same error.
     pub(super) fn host(&self, repo: &Repo) -> Result<Arc<Host>, RegistryError> {
         self.check_blocked(repo)?;
-        let mut hosts = self.hosts.lock().unwrap();
-        if let Some(h) = hosts.get(&repo.host) {
-            return Ok(h.clone());
+        let (slot, first) = {
+            let mut hosts = self.hosts.lock().unwrap();
+            match hosts.get(&repo.host) {
+                Some(s) => (s.clone(), false),
+                None => {
+                    let s: Slot = Arc::new(OnceLock::new());
+                    hosts.insert(repo.host.clone(), s.clone());
+                    (s, true)
+                }
+            }
+        };
+        if !first && slot.get().is_none() {
+            // connecting is under way in another thread: open a connection meanwhile
+            self.warm(&repo.host);
         }
-        let h = Arc::new(self.connect(&repo.host)?);
-        hosts.insert(repo.host.clone(), h.clone());
-        Ok(h)
+        slot.get_or_init(|| self.connect(&repo.host).map(Arc::new))
+            .clone()
     }
 
     /// The schemes the repository's host asked for that manifold does not speak, if it is
     /// connected and asked only for such.
     pub(super) fn unsupported_auth(&self, repo: &Repo) -> Option<String> {
-        let hosts = self.hosts.lock().unwrap();
-        match hosts.get(&repo.host).map(|h| &h.auth) {
-            Some(AuthScheme::Unsupported(s)) => Some(s.clone()),
+        let slot = self.hosts.lock().unwrap().get(&repo.host).cloned()?;
+        let host = slot.get()?.as_ref().ok()?.clone();
+        match host.auth() {
+            Some(AuthScheme::Unsupported(s)) => Some(s),
             _ => None,
         }
     }

@@ -18,7 +18,7 @@ impl Client {
     /// repository is an error here, before any mirror is asked.
     pub fn pull_repos(&self, repo: &Repo, by_digest: bool) -> Result<Vec<Repo>, RegistryError> {
         self.check_blocked(repo)?;
-        let Some(c) = &self.opts.registries_conf else {
+        let Some(c) = &self.opts.registries_conf() else {
             return Ok(vec![repo.clone()]);
         };
         Ok(c.conf

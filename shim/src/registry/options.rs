@@ -115,6 +115,31 @@ fn certs_d_roots(personality: Personality) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The settings read from files and folders, read when a registry is first reached (a command
+/// that never reaches one reads none of them).
+#[derive(Clone, Debug, Default)]
+pub struct Lazy {
+    personality: Option<Personality>,
+    conf: Arc<std::sync::OnceLock<Result<Option<Arc<LoadedConf>>, String>>>,
+    certs_d: Arc<std::sync::OnceLock<Vec<PathBuf>>>,
+}
+
+impl Lazy {
+    fn new(personality: Personality) -> Lazy {
+        Lazy {
+            personality: Some(personality),
+            ..Lazy::default()
+        }
+    }
+
+    fn conf(&self) -> &Result<Option<Arc<LoadedConf>>, String> {
+        self.conf.get_or_init(|| match self.personality {
+            Some(Personality::Podman) => load_registries_conf().map(|c| c.map(Arc::new)),
+            _ => Ok(None),
+        })
+    }
+}
+
 /// Settings of a run.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -124,8 +149,8 @@ pub struct Options {
     /// for every registry; replaces the `certs.d` search.
     pub cert_dir: Option<PathBuf>,
     /// The `certs.d` roots searched for a `HOST:PORT` folder, in order (`MANIFOLD_CERTS_D`, else
-    /// the personality's defaults; see `agents.rs`).
-    pub certs_d: Vec<PathBuf>,
+    /// the personality's defaults; see `agents.rs`); when set, these and not the lazy ones.
+    pub certs_d: Option<Vec<PathBuf>>,
     /// Concurrent requests at most.
     pub jobs: usize,
     /// Log requests and responses (secrets redacted) to stderr.
@@ -135,8 +160,9 @@ pub struct Options {
     pub user_agent: String,
     /// Upload chunk size (and the largest blob sent in one PUT); default [`CHUNK`].
     pub chunk_size: usize,
-    /// podman's registries.conf, in the podman personality (see [`load_registries_conf`]).
-    pub registries_conf: Option<Arc<LoadedConf>>,
+    /// podman's registries.conf (in the podman personality, see [`load_registries_conf`]) and
+    /// the certs.d roots, read on first use.
+    pub lazy: Lazy,
     /// Timeouts (`MANIFOLD_TIMEOUT`) and fixed addresses (`MANIFOLD_RESOLVE`).
     pub net: transport::Net,
     /// A setting from the environment that could not be used: reported at the first request.
@@ -148,8 +174,8 @@ impl Default for Options {
         Options {
             insecure: false,
             cert_dir: None,
-            certs_d: Vec::new(),
-            registries_conf: None,
+            certs_d: Some(Vec::new()),
+            lazy: Lazy::default(),
             jobs: 8,
             debug: false,
             credentials: CredentialConfig::default(),
@@ -163,6 +189,34 @@ impl Default for Options {
 }
 
 impl Options {
+    /// podman's registries.conf, if this run reads one and it could be read.
+    pub fn registries_conf(&self) -> Option<Arc<LoadedConf>> {
+        self.lazy.conf().as_ref().ok().cloned().flatten()
+    }
+
+    /// A setting that could not be used (the environment's, or registries.conf's), reported at
+    /// the first request.
+    pub fn settings_problem(&self) -> Option<String> {
+        self.settings_error
+            .clone()
+            .or_else(|| self.lazy.conf().as_ref().err().cloned())
+    }
+
+    /// The certs.d roots of this run.
+    pub fn certs_d(&self) -> Vec<PathBuf> {
+        match &self.certs_d {
+            Some(d) => d.clone(),
+            None => self
+                .lazy
+                .certs_d
+                .get_or_init(|| match self.lazy.personality {
+                    Some(p) => certs_d_roots(p),
+                    None => Vec::new(),
+                })
+                .clone(),
+        }
+    }
+
     /// The options the command line asks for: `--insecure` or `--tls-verify=false`, `--cert-dir`,
     /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`; and from
     /// the environment `MANIFOLD_TIMEOUT` (seconds) and `MANIFOLD_RESOLVE` (HOST:PORT:ADDRESS).
@@ -184,13 +238,6 @@ impl Options {
                 Err(e) => settings_error = Some(e),
             }
         }
-        let mut registries_conf = None;
-        if personality == Personality::Podman {
-            match load_registries_conf() {
-                Ok(c) => registries_conf = c.map(Arc::new),
-                Err(e) => settings_error = Some(e),
-            }
-        }
         let jobs = args
             .jobs
             .or_else(|| {
@@ -203,8 +250,8 @@ impl Options {
         Options {
             insecure: args.insecure || args.tls_verify == Some(false),
             cert_dir: args.cert_dir.clone(),
-            certs_d: certs_d_roots(personality),
-            registries_conf,
+            certs_d: None,
+            lazy: Lazy::new(personality),
             jobs,
             debug: args.debug,
             credentials: CredentialConfig::from_env(

@@ -240,7 +240,10 @@ impl Client {
         // Credentials go to the registry's own host only, never to an upload Location (or any
         // URL the registry hands out) on another host.
         let own_host = url_host(req.url).is_some_and(|h| h.eq_ignore_ascii_case(&repo.host));
+        let mut learned = false;
         loop {
+            // what was known of the host's auth when this attempt went out
+            let known = host.auth().is_some();
             let auth = if own_host {
                 self.authorization(repo, &host, &req.scopes, extra_scope.as_deref(), refreshed)?
             } else {
@@ -269,25 +272,34 @@ impl Client {
                             std::thread::sleep(Duration::from_millis(ms));
                             attempt += 1;
                         }
+                        None if !host.probed && host.auth().is_none() => {
+                            return Err(self.first_contact_error(&repo.host, req.url, &e))
+                        }
                         None => return Err(self.failure_error(&repo.host, req.url, &e)),
                     }
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    if status == 401 && !refreshed && matches!(host.auth, AuthScheme::Bearer { .. })
+                    // (a 5xx or 429 says nothing about auth: it is retried, then learnt from)
+                    if !known && own_host && !learned && status != 429 && status < 500 {
+                        // No ping was made: this first answer says how the registry wants
+                        // auth (a 401's challenge), and the request goes again with it.
+                        learned = true;
+                        let scheme = self.scheme_of(req.url, &resp)?;
+                        host.auth.lock().unwrap().get_or_insert(scheme.clone());
+                        if status == 401 && !matches!(scheme, AuthScheme::Unsupported(_)) {
+                            refreshed = true;
+                            extra_scope = challenge_of(&resp);
+                            continue;
+                        }
+                    }
+                    if status == 401
+                        && !refreshed
+                        && matches!(host.auth(), Some(AuthScheme::Bearer { .. }))
                     {
                         // A new token, with the scope the registry asks for (once).
                         refreshed = true;
-                        let values: Vec<&str> = resp
-                            .headers()
-                            .get_all("www-authenticate")
-                            .iter()
-                            .filter_map(|v| v.to_str().ok())
-                            .collect();
-                        if let Some(s) = parse_challenges(&values)
-                            .ok()
-                            .and_then(|cs| challenge_scope(&cs))
-                        {
+                        if let Some(s) = challenge_of(&resp) {
                             extra_scope = Some(s);
                         }
                         continue;
@@ -304,6 +316,19 @@ impl Client {
             }
         }
     }
+}
+
+/// The scope a 401's Bearer challenge asks for, if any.
+fn challenge_of(resp: &Response<ureq::Body>) -> Option<String> {
+    let values: Vec<&str> = resp
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    parse_challenges(&values)
+        .ok()
+        .and_then(|cs| challenge_scope(&cs))
 }
 
 #[cfg(test)]

@@ -219,9 +219,40 @@ impl ServerCertVerifier for NoVerification {
     }
 }
 
-/// The ureq connector that wraps a connection in TLS with one rustls configuration.
+/// A rustls configuration made on first use: a run that only speaks plain HTTP never loads
+/// the system's roots nor builds a verifier.
+pub struct LazyConfig {
+    cell: std::sync::OnceLock<Result<Arc<ClientConfig>, String>>,
+    make: Box<dyn Fn() -> Result<Arc<ClientConfig>, String> + Send + Sync>,
+}
+
+impl LazyConfig {
+    pub fn new(
+        make: impl Fn() -> Result<Arc<ClientConfig>, String> + Send + Sync + 'static,
+    ) -> LazyConfig {
+        LazyConfig {
+            cell: std::sync::OnceLock::new(),
+            make: Box::new(make),
+        }
+    }
+
+    /// The configuration, made once (an error is kept and given to every connection).
+    pub fn get(&self) -> Result<Arc<ClientConfig>, String> {
+        self.cell.get_or_init(|| (self.make)()).clone()
+    }
+}
+
+impl std::fmt::Debug for LazyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LazyConfig")
+    }
+}
+
+/// The ureq connector that wraps a connection in TLS with one rustls configuration. rustls
+/// keeps a client session cache in the configuration (256 sessions by default), so every
+/// connection of a run after the first to a host resumes its TLS session.
 #[derive(Debug)]
-pub struct TlsConnector(pub Arc<ClientConfig>);
+pub struct TlsConnector(pub Arc<LazyConfig>);
 
 impl<In: Transport> Connector<In> for TlsConnector {
     type Out = Either<In, TlsTransport>;
@@ -245,7 +276,12 @@ impl<In: Transport> Connector<In> for TlsConnector {
         let name = ServerName::try_from(host)
             .map_err(|_| ureq::Error::Tls("invalid TLS server name"))?
             .to_owned();
-        let mut conn = ClientConnection::new(self.0.clone(), name)?;
+        let config = self.0.get().map_err(|message| {
+            ureq::Error::Other(Box::new(super::error::RegistryError::Credentials {
+                message,
+            }))
+        })?;
+        let mut conn = ClientConnection::new(config, name)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
         sock.set_timeout(details.timeout);
         conn.complete_io(&mut sock)?;

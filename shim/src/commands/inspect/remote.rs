@@ -29,7 +29,11 @@ pub fn run(
 ) -> CliResult {
     let podman = personality == crate::personality::Personality::Podman;
     let options = Options::from_args(&args.registry_args, personality);
-    let conf = options.registries_conf.clone().filter(|_| podman);
+    let conf = if podman {
+        options.registries_conf()
+    } else {
+        None
+    };
     let client = Client::new(options);
     let (r, top) = match &conf {
         Some(loaded) => short_name(
@@ -188,13 +192,14 @@ fn image(
         .and_then(|c| c.get("digest"))
         .and_then(|c| c.as_str())
         .and_then(|c| manifold_engine::Digest::parse(c).ok());
-    // docker fetches (and verifies) the config even when the list's platform wins.
+    // docker fetches (and verifies) the config even when the list's platform wins; the
+    // output is the same without that round trip (the engine's `fetch::config_needed`).
     let from_config = match config {
-        Some(cd) => {
+        Some(cd) if manifold_engine::registry::fetch::config_needed(platform.is_some()) => {
             let bytes = client.get_blob_bytes(repo, &cd, MAX_SMALL_BLOB)?;
             manifold_engine::ops::platform_from_config(&bytes).unwrap_or_default()
         }
-        None => Platform::default(),
+        _ => Platform::default(),
     };
     d.platform = Some(platform.unwrap_or(from_config));
     Ok(d)
