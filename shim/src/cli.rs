@@ -453,8 +453,8 @@ pub struct PushArgs {
     /// push from-args: the platforms, os/arch[/variant] (comma-separated, repeatable)
     #[arg(long, value_delimiter = ',', value_name = "PLATFORMS")]
     pub platforms: Vec<String>,
-    /// push from-args: the source images' pattern; OS, ARCH and VARIANT are replaced per platform
-    #[arg(long, value_name = "REPO-OSARCHVARIANT:TAG")]
+    /// push from-args: the images, e.g. REPO:TAG-OS-ARCHVARIANT (OS, ARCH, VARIANT replaced)
+    #[arg(long, value_name = "PATTERN")]
     pub template: Option<String>,
     /// push from-args: where the list goes
     #[arg(long, value_name = "REF")]

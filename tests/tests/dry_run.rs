@@ -242,3 +242,33 @@ fn local_create_and_add_dry_run_leave_the_store_alone() {
     env.manifold(&["push", &list]).success();
     assert_eq!(raw(&env, &list), planned);
 }
+
+#[test]
+fn a_dry_run_into_a_layout_creates_no_folder() {
+    let reg = registry!(Auth::None);
+    let srcs = seed(&reg);
+    let env = TestEnv::new();
+    let list = format!("{}/lay/app:v1", reg.host());
+    env.manifold(&["create", "--insecure", &list, &srcs[0], &srcs[1]])
+        .success();
+    let dir = env.path("out-layout");
+    let dest = format!("oci:{}:v1", dir.display());
+    let dry = env.manifold(&["push", "--dry-run", &list, &dest]);
+    dry.success();
+    assert!(!dir.exists(), "the dry run made the layout");
+    let text = dry.stdout_str();
+    // Every blob and member is copied in as a file, then the list is tagged v1.
+    assert_eq!(
+        text.matches("\n      write blobs/sha256/").count(),
+        7,
+        "{text}"
+    );
+    assert!(text.contains("and index.json (v1)\n"), "{text}");
+    let planned = printed_index(&dry.stdout);
+    env.manifold(&["push", &list, &dest]).success();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap();
+    let blob = dir.join("blobs/sha256").join(&digest[7..]);
+    assert_eq!(std::fs::read(blob).unwrap(), planned);
+}
