@@ -87,6 +87,12 @@ impl Sources {
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
+        let flagged = self.wait_ms.is_some() || self.ignore_missing;
+        // One source's failure already names it, in the words its failure has (docker's "no
+        // such manifest", a layout's own problem): asking again would only repeat requests.
+        if !flagged && self.locations.len() == 1 {
+            return Err(err);
+        }
         let missing = |among: &[usize]| -> CliResult<Vec<usize>> {
             let there = crate::pool::try_run_bounded(jobs, among.to_vec(), |i| {
                 source::exists(&self.locations[i], remote)
@@ -100,7 +106,8 @@ impl Sources {
         };
         let all: Vec<usize> = (0..self.locations.len()).collect();
         let mut absent = missing(&all)?;
-        if absent.is_empty() {
+        // Nothing missing, or only the one that failed: its own error says it best.
+        if absent.is_empty() || (!flagged && absent.len() == 1) {
             return Err(err);
         }
         if let Some(ms) = self.wait_ms {
