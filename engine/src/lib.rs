@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 pub mod archive;
+pub mod check;
+pub mod compare;
 pub mod digest;
 #[cfg(feature = "oci-spec")]
 pub mod interop;

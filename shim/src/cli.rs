@@ -91,6 +91,10 @@ pub enum ManifestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check a list (or image) with everything under it: platforms against configs, members, layers, attestations (exit 0 clean, 1 problems, 2 could not check)
+    Check(CheckArgs),
+    /// Compare the images of a list side by side, one column per platform
+    Compare(CompareArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -305,4 +309,46 @@ pub struct RegistryArgs {
     /// Log every request and response line to stderr, secrets redacted
     #[arg(long)]
     pub debug: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// A registry list or image, a local list, or oci:PATH[:TAG]
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// Fetch every layer and verify its digest and size (default: ask the registry whether it has it)
+    #[arg(long)]
+    pub pull_layers: bool,
+    /// Read each layer's ELF and PE executables and compare their machine type with the image's architecture
+    #[arg(long)]
+    pub check_binaries: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// A registry list, a local list, or oci:PATH[:TAG]
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// Show only the rows that differ between platforms
+    #[arg(long)]
+    pub diff: bool,
+    /// Keep attestation manifests as columns
+    #[arg(long)]
+    pub attestations: bool,
+    /// Exit 1 when a row differs: of these fields (--fail-on-diff=entrypoint,env,buildpacks), or of any field that does not differ by nature
+    #[arg(long, value_name = "FIELD,...", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub fail_on_diff: Option<String>,
+    /// Table width in characters (default: COLUMNS, else 80)
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
+    /// Print the comparison as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub registry_args: RegistryArgs,
 }

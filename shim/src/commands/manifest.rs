@@ -1,7 +1,7 @@
 //! Dispatch of the list commands. Each command lives in its own file.
 
 use super::context::Context;
-use super::{add, annotate, create, inspect, ls, push, rm};
+use super::{add, annotate, check, compare, create, inspect, ls, push, rm};
 use crate::cli::{ManifestCommand, RegistryArgs};
 use crate::error::CliResult;
 use crate::personality::Personality;
@@ -15,6 +15,8 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Add(a) => a.registry_args.clone(),
         ManifestCommand::Inspect(a) => a.registry_args.clone(),
         ManifestCommand::Push(a) => a.registry_args.clone(),
+        ManifestCommand::Check(a) => a.registry_args.clone(),
+        ManifestCommand::Compare(a) => a.registry_args.clone(),
         _ => RegistryArgs::default(),
     };
     // The client connects lazily: commands that never reach a registry cost nothing here.
@@ -37,6 +39,8 @@ pub fn dispatch(personality: Personality, cmd: ManifestCommand) -> CliResult {
         ManifestCommand::Remove(args) => rm::delete_lists(&ctx, &args.args),
         ManifestCommand::Exists { list, json } => ls::exists(&ctx, &list, json),
         ManifestCommand::Ls { json } => ls::ls(&ctx, json),
+        ManifestCommand::Check(args) => check::run(&ctx, &args, &client.client),
+        ManifestCommand::Compare(args) => compare::run(&ctx, &args, &client.client),
     };
     match personality {
         Personality::Podman => result.map_err(crate::output::podman::failure),

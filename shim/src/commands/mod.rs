@@ -6,6 +6,8 @@
 
 pub mod add;
 pub mod annotate;
+pub mod check;
+pub mod compare;
 pub mod context;
 pub mod create;
 pub mod digest;
@@ -19,3 +21,4 @@ pub mod publishing;
 pub mod push;
 pub mod rm;
 pub mod validate;
+pub mod walking;
