@@ -150,7 +150,7 @@ enum Serving {
         want: Want,
         hasher: Option<Hasher>,
         size: u64,
-        scanner: Option<LayerScanner>,
+        scanner: Option<Box<LayerScanner>>,
     },
 }
 
