@@ -146,12 +146,15 @@ enum Serving {
     Index,
     Root,
     Document(Want),
-    Layer {
-        want: Want,
-        hasher: Option<Hasher>,
-        size: u64,
-        scanner: Option<Box<LayerScanner>>,
-    },
+    Layer(Box<Streaming>),
+}
+
+/// A layer being streamed: hashed, counted and scanned as it passes.
+struct Streaming {
+    want: Want,
+    hasher: Option<Hasher>,
+    size: u64,
+    scanner: Option<LayerScanner>,
 }
 
 /// The check over a layout's files; see the module documentation for the host's loop.
@@ -287,16 +290,16 @@ impl LayoutWalk {
                 }
                 Action::Layer { scan } => {
                     let scanner = if scan {
-                        LayerScanner::new(&want.media_type).ok().map(Box::new)
+                        LayerScanner::new(&want.media_type).ok()
                     } else {
                         None
                     };
-                    self.serving = Serving::Layer {
+                    self.serving = Serving::Layer(Box::new(Streaming {
                         hasher: Hasher::new(&want.digest.algorithm()),
                         want,
                         size: 0,
                         scanner,
-                    };
+                    }));
                     return Ok(Step::Stream {
                         path: f.path,
                         offset: f.offset,
@@ -349,13 +352,13 @@ impl LayoutWalk {
 
     /// The next chunk of the layer being streamed.
     pub fn feed(&mut self, chunk: &[u8]) {
-        if let Serving::Layer {
-            hasher,
-            size,
-            scanner,
-            ..
-        } = &mut self.serving
-        {
+        if let Serving::Layer(l) = &mut self.serving {
+            let Streaming {
+                hasher,
+                size,
+                scanner,
+                ..
+            } = &mut **l;
             if let Some(h) = hasher {
                 h.update(chunk);
             }
@@ -369,15 +372,15 @@ impl LayoutWalk {
 
     /// The layer being streamed has ended.
     pub fn end_stream(&mut self) {
-        let Serving::Layer {
+        let Serving::Layer(l) = std::mem::replace(&mut self.serving, Serving::Nothing) else {
+            return;
+        };
+        let Streaming {
             want,
             hasher,
             size,
             scanner,
-        } = std::mem::replace(&mut self.serving, Serving::Nothing)
-        else {
-            return;
-        };
+        } = *l;
         let walk = self.walk.as_mut().expect("walking");
         let Some(hasher) = hasher else {
             walk.supply(
@@ -389,7 +392,7 @@ impl LayoutWalk {
         let digest = hasher.finish();
         let verified = digest == want.digest && size == want.size;
         if let (true, Some(s)) = (verified, scanner) {
-            match (*s).finish() {
+            match s.finish() {
                 Ok(r) => walk.supply_executables(&want.digest, r.executables),
                 Err(e) => {
                     walk.supply(
@@ -406,11 +409,18 @@ impl LayoutWalk {
     /// The host could not read what the last step asked for (said as the host words it).
     pub fn fail(&mut self, message: &str) -> Result<(), LayoutError> {
         match std::mem::replace(&mut self.serving, Serving::Nothing) {
-            Serving::Document(want) | Serving::Layer { want, .. } => {
+            Serving::Document(want) => {
                 self.walk
                     .as_mut()
                     .expect("walking")
                     .supply(&want, Supplied::Failed(message.to_string()));
+                Ok(())
+            }
+            Serving::Layer(l) => {
+                self.walk
+                    .as_mut()
+                    .expect("walking")
+                    .supply(&l.want, Supplied::Failed(message.to_string()));
                 Ok(())
             }
             Serving::Index => Err(LayoutError(format!(

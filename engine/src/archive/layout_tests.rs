@@ -16,7 +16,9 @@ fn layer(machine: u16) -> Vec<u8> {
 }
 
 /// A two-platform list whose arm64 image ships an x86-64 nginx, as a layout's files.
-fn layout() -> (Store, Vec<u8>, Vec<(String, Vec<u8>)>) {
+type Files = Vec<(String, Vec<u8>)>;
+
+fn layout() -> (Store, Vec<u8>, Files) {
     let mut s = Store::default();
     let amd = s.image(
         "linux",
