@@ -267,3 +267,97 @@ fn local_lists_and_layouts_are_checked_too() {
     let o = env.manifold(&["check", &format!("oci:{}:nope", dir.display())]);
     assert_eq!(o.code, 2, "{}", out(&o));
 }
+
+/// A gzipped tar layer made by GNU tar holding `files` (path, bytes).
+fn tar_gz(env: &TestEnv, name: &str, files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let root = env.path(name);
+    for (path, bytes) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+    }
+    let out = env.path(&format!("{name}.tar.gz"));
+    let st = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(&out)
+        .arg("-C")
+        .arg(&root)
+        .arg(".")
+        .status()
+        .expect("GNU tar");
+    assert!(st.success());
+    std::fs::read(out).unwrap()
+}
+
+/// The first bytes of a 64-bit little-endian ELF executable for machine `e_machine`.
+fn elf(e_machine: u16) -> Vec<u8> {
+    let mut b = vec![0u8; 256];
+    b[..4].copy_from_slice(b"\x7fELF");
+    b[4] = 2; // ELFCLASS64
+    b[5] = 1; // ELFDATA2LSB
+    b[6] = 1; // EV_CURRENT
+    b[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    b[18..20].copy_from_slice(&e_machine.to_le_bytes());
+    b[20..24].copy_from_slice(&1u32.to_le_bytes());
+    b
+}
+
+#[test]
+fn check_binaries_names_an_x86_64_file_in_the_arm64_image() {
+    let Some(reg) = Registry::start(Auth::None) else {
+        return;
+    };
+    let s = Seeder::new(&reg);
+    let env = TestEnv::new();
+    let good = tar_gz(
+        &env,
+        "good",
+        &[("usr/bin/app", elf(183)), ("etc/motd", b"hi".to_vec())],
+    );
+    let bad = tar_gz(
+        &env,
+        "bad",
+        &[("usr/bin/app", elf(183)), ("usr/sbin/helper", elf(62))],
+    );
+    let amd_layer = tar_gz(&env, "amd", &[("usr/bin/app", elf(62))]);
+    let amd = image(&s, "bins", "amd64", json!({}), &[(OCI_LAYER, amd_layer)]);
+    let arm = image(
+        &s,
+        "bins",
+        "arm64",
+        json!({}),
+        &[(OCI_LAYER, good), (OCI_LAYER, bad)],
+    );
+    index(
+        &s,
+        "bins",
+        "v1",
+        vec![
+            entry(&amd, json!({"os": "linux", "architecture": "amd64"})),
+            entry(&arm, json!({"os": "linux", "architecture": "arm64"})),
+        ],
+    );
+    let r = format!("{}/bins:v1", reg.host());
+    // without the flag the layers are only asked about: nothing to see
+    let o = env.manifold(&["check", &r]);
+    assert_eq!(o.code, 0, "{}", out(&o));
+    let o = env.manifold(&["check", "--check-binaries", &r]);
+    assert_eq!(o.code, 1, "{}", out(&o));
+    let text = o.stdout_str();
+    assert!(
+        text.contains(
+            "error: manifests[1] linux/arm64 → layers[1] /usr/sbin/helper: /usr/sbin/helper is \
+             x86-64 in the linux/arm64 image"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("error:").count(),
+        1,
+        "only the foreign one: {text}"
+    );
+    assert!(text.contains("4 executable(s) in 3 layer(s)"), "{text}");
+    let o = env.manifold(&["check", "--check-binaries", "--json", &r]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["findings"][0]["rule"], "binary");
+}

@@ -2,12 +2,14 @@
 //!
 //! The failures this catches are real and quiet: an amd64 image that shipped an aarch64 nginx,
 //! an arm64 image holding an amd64 userland, two "platforms" built on the same machine. The
-//! layer scanner (host-fed, in `archive`) reports each ELF or PE file's machine field; this
-//! module says which architecture that field means and whether it belongs in the image.
+//! layer scanner (`archive::LayerScanner`, host-fed) reports each ELF or PE file's machine
+//! field, `archive::Machine` says which architecture it means, and this module whether it
+//! belongs in the image.
 
 use serde::{Deserialize, Serialize};
 
 use super::report::{Finding, Rule, Severity};
+use crate::archive::{self, Machine};
 
 /// The executable formats whose machine field is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,34 +37,25 @@ pub struct Executable {
 }
 
 impl Executable {
-    /// The GOARCH the machine field means (what an image's `architecture` says), and the name
-    /// people use for it (`uname -m`'s), or `None` for a machine no image platform names.
-    pub fn architecture(&self) -> Option<(&'static str, &'static str)> {
-        let wide = self.bits == 64;
-        Some(match (self.format, self.machine) {
-            (ExecutableFormat::Elf, 3) => ("386", "i386"),
-            (ExecutableFormat::Elf, 62) => ("amd64", "x86-64"),
-            (ExecutableFormat::Elf, 40) => ("arm", "arm"),
-            (ExecutableFormat::Elf, 183) => ("arm64", "aarch64"),
-            (ExecutableFormat::Elf, 8) => match (wide, self.big_endian) {
-                (true, false) => ("mips64le", "mips64el"),
-                (true, true) => ("mips64", "mips64"),
-                (false, false) => ("mipsle", "mipsel"),
-                (false, true) => ("mips", "mips"),
+    /// The machine as the archive reader names it, whose mapping to architectures is the one
+    /// the whole engine uses.
+    pub fn machine(&self) -> Machine {
+        Machine {
+            format: match self.format {
+                ExecutableFormat::Elf => archive::ExecutableFormat::Elf,
+                ExecutableFormat::Pe => archive::ExecutableFormat::Pe,
             },
-            (ExecutableFormat::Elf, 20) => ("ppc", "ppc"),
-            (ExecutableFormat::Elf, 21) if self.big_endian => ("ppc64", "ppc64"),
-            (ExecutableFormat::Elf, 21) => ("ppc64le", "ppc64le"),
-            (ExecutableFormat::Elf, 22) => ("s390x", "s390x"),
-            (ExecutableFormat::Elf, 243) if wide => ("riscv64", "riscv64"),
-            (ExecutableFormat::Elf, 258) => ("loong64", "loongarch64"),
-            (ExecutableFormat::Pe, 0x14c) => ("386", "i386"),
-            (ExecutableFormat::Pe, 0x8664) => ("amd64", "x86-64"),
-            (ExecutableFormat::Pe, 0x1c0 | 0x1c4) => ("arm", "arm"),
-            (ExecutableFormat::Pe, 0xaa64) => ("arm64", "aarch64"),
-            (ExecutableFormat::Pe, 0x5064) => ("riscv64", "riscv64"),
-            _ => return None,
-        })
+            code: self.machine,
+            bits: self.bits,
+            big_endian: self.big_endian,
+        }
+    }
+
+    /// The GOARCH the machine field means (what an image's `architecture` says) and the name
+    /// people use for it (`aarch64`), or `None` for a machine no image platform names.
+    pub fn architecture(&self) -> Option<(&'static str, String)> {
+        let m = self.machine();
+        m.oci_architecture().map(|a| (a, m.name()))
     }
 
     /// The path as shown: one leading `/`, no `./`.
@@ -72,12 +65,25 @@ impl Executable {
     }
 }
 
-/// The name people use for a machine field: `aarch64`, or `machine 0x1234` when unknown.
-pub fn machine_name(e: &Executable) -> String {
-    match e.architecture() {
-        Some((_, name)) => name.to_string(),
-        None => format!("machine {:#x}", e.machine),
+/// What the layer scanner reports, as the walk takes it.
+impl From<archive::Executable> for Executable {
+    fn from(e: archive::Executable) -> Executable {
+        Executable {
+            path: e.path,
+            format: match e.machine.format {
+                archive::ExecutableFormat::Elf => ExecutableFormat::Elf,
+                archive::ExecutableFormat::Pe => ExecutableFormat::Pe,
+            },
+            machine: e.machine.code,
+            bits: e.machine.bits,
+            big_endian: e.machine.big_endian,
+        }
     }
+}
+
+/// The name people use for a machine field: `aarch64`, or `ELF machine 0x1234` when unknown.
+pub fn machine_name(e: &Executable) -> String {
+    e.machine().name()
 }
 
 /// At most this many foreign executables are named per layer; the rest are counted, so a layer
@@ -100,6 +106,7 @@ pub(crate) fn judge_layer(
         let Some((their_arch, name)) = e.architecture() else {
             continue;
         };
+        let name = name.as_str();
         if their_arch == arch {
             continue;
         }
@@ -160,8 +167,14 @@ mod tests {
 
     #[test]
     fn machines_map_to_go_architectures() {
-        assert_eq!(elf("a", 62).architecture(), Some(("amd64", "x86-64")));
-        assert_eq!(elf("a", 183).architecture(), Some(("arm64", "aarch64")));
+        assert_eq!(
+            elf("a", 62).architecture(),
+            Some(("amd64", "x86-64".to_string()))
+        );
+        assert_eq!(
+            elf("a", 183).architecture(),
+            Some(("arm64", "aarch64".to_string()))
+        );
         let mut ppc = elf("a", 21);
         assert_eq!(ppc.architecture().unwrap().0, "ppc64le");
         ppc.big_endian = true;
@@ -176,7 +189,7 @@ mod tests {
         };
         assert_eq!(pe.architecture().unwrap().0, "arm64");
         assert_eq!(elf("a", 9999).architecture(), None);
-        assert_eq!(machine_name(&elf("a", 9999)), "machine 0x270f");
+        assert_eq!(machine_name(&elf("a", 9999)), "ELF machine 0x270f");
         assert_eq!(elf("./usr/bin/x", 1).shown_path(), "/usr/bin/x");
         assert_eq!(elf("usr/bin/x", 1).shown_path(), "/usr/bin/x");
     }

@@ -82,6 +82,8 @@ pub struct Walk {
     /// Layers of images: (image, layer position, layer digest), for the binary check.
     layer_uses: Vec<(usize, usize, Digest)>,
     executables: BTreeMap<Digest, Vec<Executable>>,
+    /// Layers the scanner could not read (corrupt compression, not a tar).
+    scan_errors: BTreeMap<Digest, String>,
     findings: Vec<Finding>,
     counts: Counts,
 }
@@ -140,6 +142,7 @@ impl Walk {
             images: Vec::new(),
             layer_uses: Vec::new(),
             executables: BTreeMap::new(),
+            scan_errors: BTreeMap::new(),
             findings: Vec::new(),
             counts: Counts::default(),
         };
@@ -187,6 +190,13 @@ impl Walk {
             .extend(executables);
     }
 
+    /// The scanner could not read a layer it was fed (for [`Action::Layer`] with `scan`): a
+    /// layer no runtime can unpack either, reported for every image using it.
+    pub fn supply_scan_error(&mut self, layer: &Digest, message: String) {
+        self.counts.layers_scanned += 1;
+        self.scan_errors.insert(layer.clone(), message);
+    }
+
     /// The images met so far, in walk order (attestations included; see [`Image::attestation`]).
     pub fn images(&self) -> &[Image] {
         &self.images
@@ -196,6 +206,16 @@ impl Walk {
     pub fn report(&self) -> CheckReport {
         let mut findings = self.findings.clone();
         for (i, pos, digest) in &self.layer_uses {
+            if let Some(m) = self.scan_errors.get(digest) {
+                findings.push(Finding {
+                    path: join(&self.images[*i].path, &format!("layers[{pos}]")),
+                    severity: Severity::Error,
+                    rule: Rule::Binary,
+                    message: format!("the layer cannot be read: {m}"),
+                    digest: Some(digest.to_string()),
+                });
+                continue;
+            }
             let Some(exes) = self.executables.get(digest) else {
                 continue;
             };

@@ -18,7 +18,11 @@ pub fn run(ctx: &Context, args: &CheckArgs, client: &Client) -> CliResult {
         check_binaries: args.check_binaries,
         documents_only: false,
     };
-    let scanner: Option<&walking::NewFeed> = None;
+    let scanner: Option<&walking::NewFeed> = if args.check_binaries {
+        Some(&walking::scanner)
+    } else {
+        None
+    };
     let mut started = walking::start(ctx, client, &args.reference, options, scanner)?;
     walking::drive(&mut started.walk, &started.fetcher, client.options().jobs);
     let report = started.walk.report();

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 
+use manifold_engine::archive::LayerScanner;
 use manifold_engine::check::{Action, Executable, Options, Origin, Supplied, Walk, Want};
 use manifold_engine::digest::Hasher;
 use manifold_engine::reference::Reference;
@@ -22,9 +23,44 @@ pub const UNCHECKED: i32 = 2;
 /// A layer scanner fed a layer's bytes as they stream by (never the whole layer at once).
 pub trait Feed {
     fn feed(&mut self, bytes: &[u8]);
-    /// The executables found, in the layer's order.
-    fn finish(self: Box<Self>) -> Vec<Executable>;
+    /// The executables found, in the layer's order, or why the layer could not be read.
+    fn finish(self: Box<Self>) -> Result<Vec<Executable>, String>;
 }
+
+/// The engine's layer scanner as a [`Feed`]: it decompresses (gzip, zstd or none, from the
+/// media type) and reads the tar as the bytes stream by, keeping one file header at a time.
+struct Scanning {
+    scanner: Result<LayerScanner, String>,
+}
+
+impl Feed for Scanning {
+    fn feed(&mut self, bytes: &[u8]) {
+        if let Ok(s) = &mut self.scanner {
+            if let Err(e) = s.feed(bytes) {
+                self.scanner = Err(e.to_string());
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<Executable>, String> {
+        let report = self.scanner?.finish().map_err(|e| e.to_string())?;
+        Ok(report
+            .executables
+            .into_iter()
+            .map(Executable::from)
+            .collect())
+    }
+}
+
+/// A [`Feed`] for a layer of `media_type`, for `--check-binaries`.
+pub fn scanner(media_type: &str) -> Box<dyn Feed> {
+    Box::new(Scanning {
+        scanner: LayerScanner::new(media_type).map_err(|e| e.to_string()),
+    })
+}
+
+/// What scanning a layer gave: its executables, or why it could not be read.
+type Scanned = Option<Result<Vec<Executable>, String>>;
 
 /// Makes a [`Feed`] for a layer of a media type (its compression).
 pub type NewFeed = dyn Fn(&str) -> Box<dyn Feed> + Sync;
@@ -136,8 +172,10 @@ pub fn drive(walk: &mut Walk, fetcher: &Fetcher, jobs: usize) {
             (w, supplied, exes)
         });
         for (w, supplied, exes) in answers {
-            if let Some(exes) = exes {
-                walk.supply_executables(&w.digest, exes);
+            match exes {
+                Some(Ok(exes)) => walk.supply_executables(&w.digest, exes),
+                Some(Err(m)) => walk.supply_scan_error(&w.digest, m),
+                None => {}
             }
             walk.supply(&w, supplied);
         }
@@ -146,14 +184,14 @@ pub fn drive(walk: &mut Walk, fetcher: &Fetcher, jobs: usize) {
 
 /// One answer from one place, or "not here, ask the next".
 enum Got {
-    Answer(Supplied, Option<Vec<Executable>>),
+    Answer(Supplied, Scanned),
     NotHere,
     Failed(String),
 }
 
 impl Fetcher<'_> {
     /// The answer to `w`: the first place that has it; absent when none has it and none failed.
-    pub fn fetch(&self, w: &Want) -> (Supplied, Option<Vec<Executable>>) {
+    pub fn fetch(&self, w: &Want) -> (Supplied, Scanned) {
         let mut failed = None;
         if let Some(layout) = &self.folder {
             match self.from_folder(layout, w) {
