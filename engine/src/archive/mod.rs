@@ -9,8 +9,7 @@
 //! - [`tar`]: a push-based tar reader (ustar, GNU long names, PAX path/size headers);
 //! - [`gzip`], [`zstd`]: push-based decompressors ([`Decoder`] picks one from a layer's media
 //!   type or its first bytes);
-//! - [`machine`]: ELF and PE machine detection (what a machine means is
-//!   [`crate::check::Executable::architecture`]);
+//! - [`machine`]: ELF and PE machine detection and the machine ↔ OCI architecture mapping;
 //! - [`scanner`]: [`LayerScanner`], which ties them together and lists a layer's executables.
 
 pub mod gzip;
@@ -27,6 +26,6 @@ pub(crate) mod testkit;
 
 pub use decoder::{Compression, Decoder};
 pub use error::ArchiveError;
-pub use machine::{detect, HEADER_BYTES};
-pub use scanner::{LayerScanner, ScanReport, MAX_EXECUTABLES};
+pub use machine::{detect, ExecutableFormat, Machine, HEADER_BYTES};
+pub use scanner::{Executable, LayerScanner, ScanReport, MAX_EXECUTABLES};
 pub use tar::{EntryKind, TarEntry, TarEvent, TarReader};

@@ -7,14 +7,22 @@
 //! size.
 
 use super::{
-    detect, ArchiveError, Compression, Decoder, EntryKind, TarEntry, TarEvent, TarReader,
+    detect, ArchiveError, Compression, Decoder, EntryKind, Machine, TarEntry, TarEvent, TarReader,
     HEADER_BYTES,
 };
-use crate::check::Executable;
 
 /// The most executables one layer's report lists; past it they are counted in
 /// [`ScanReport::omitted`] (a report of a million files helps nobody and costs memory).
 pub const MAX_EXECUTABLES: usize = 10_000;
+
+/// An executable found in a layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Executable {
+    /// Its path in the image, absolute (`/usr/sbin/nginx`).
+    pub path: String,
+    /// The machine its header names (format, code, class, byte order).
+    pub machine: Machine,
+}
 
 /// What a scan found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -153,9 +161,12 @@ fn on_event(event: TarEvent<'_>, current: &mut Option<Current>, report: &mut Sca
         TarEvent::End => {
             if let Some(c) = current.take() {
                 report.files += 1;
-                if let Some(found) = detect(&c.path, &c.header) {
+                if let Some(machine) = detect(&c.header) {
                     if report.executables.len() < MAX_EXECUTABLES {
-                        report.executables.push(found);
+                        report.executables.push(Executable {
+                            path: c.path,
+                            machine,
+                        });
                     } else {
                         report.omitted += 1;
                     }
@@ -203,7 +214,7 @@ mod tests {
     fn paths(r: &ScanReport) -> Vec<(String, &'static str)> {
         r.executables
             .iter()
-            .map(|e| (e.path.clone(), e.architecture().unwrap().0))
+            .map(|e| (e.path.clone(), e.machine.oci_architecture().unwrap()))
             .collect()
     }
 
