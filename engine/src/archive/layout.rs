@@ -393,7 +393,10 @@ impl LayoutWalk {
         let verified = digest == want.digest && size == want.size;
         if let (true, Some(s)) = (verified, scanner) {
             match s.finish() {
-                Ok(r) => walk.supply_executables(&want.digest, r.executables),
+                Ok(r) => walk.supply_executables(
+                    &want.digest,
+                    r.executables.into_iter().map(Into::into).collect(),
+                ),
                 Err(e) => {
                     walk.supply(
                         &want,

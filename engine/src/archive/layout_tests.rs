@@ -76,7 +76,12 @@ fn oracle(store: &Store, root: Vec<u8>) -> CheckReport {
     let scan = |b: &[u8]| {
         let mut s = LayerScanner::new("application/vnd.oci.image.layer.v1.tar+gzip").unwrap();
         s.feed(b).unwrap();
-        s.finish().unwrap().executables
+        s.finish()
+            .unwrap()
+            .executables
+            .into_iter()
+            .map(Into::into)
+            .collect()
     };
     run(store, root, options(), &scan).report()
 }
@@ -146,7 +151,9 @@ fn oracle_lenient(store: &Store, root: Vec<u8>) -> CheckReport {
     let scan = |b: &[u8]| {
         let mut s = LayerScanner::sniffing();
         let _ = s.feed(b);
-        s.finish().map(|r| r.executables).unwrap_or_default()
+        s.finish()
+            .map(|r| r.executables.into_iter().map(Into::into).collect())
+            .unwrap_or_default()
     };
     run(store, root, options(), &scan).report()
 }
