@@ -531,6 +531,70 @@ pub fn check_in_memory(
     }
 }
 
+/// The check of a root document whose bodies the host has already fetched, as a map from
+/// digest to bytes (the component plugin's entry: the host fetches, the engine decides). A body
+/// that is not in `blobs` is [`Supplied::Absent`]; layers to pull or scan are hashed and scanned
+/// here. Returns the finished walk.
+pub fn check_blobs(
+    root: Vec<u8>,
+    origin: Origin,
+    blobs: &BTreeMap<Digest, Vec<u8>>,
+    options: Options,
+) -> Walk {
+    let mut walk = Walk::new(root, origin, options);
+    loop {
+        let wants = walk.wants();
+        if wants.is_empty() {
+            return walk;
+        }
+        for want in wants {
+            let Some(bytes) = blobs.get(&want.digest) else {
+                walk.supply(&want, Supplied::Absent);
+                continue;
+            };
+            let supplied = match want.action {
+                Action::Manifest | Action::Config => Supplied::Bytes(bytes.clone()),
+                Action::ManifestPresence | Action::BlobPresence => Supplied::Present {
+                    size: Some(bytes.len() as u64),
+                },
+                Action::Layer { scan } => {
+                    let Some(mut hasher) = Hasher::new(&want.digest.algorithm()) else {
+                        walk.supply(
+                            &want,
+                            Supplied::Failed("the digest's algorithm cannot be computed".into()),
+                        );
+                        continue;
+                    };
+                    hasher.update(bytes);
+                    let digest = hasher.finish();
+                    if scan && digest == want.digest {
+                        if let Ok(mut s) = LayerScanner::new(&want.media_type) {
+                            match s.feed(bytes).and_then(|()| s.finish()) {
+                                Ok(r) => walk.supply_executables(
+                                    &want.digest,
+                                    r.executables.into_iter().map(Into::into).collect(),
+                                ),
+                                Err(e) => {
+                                    walk.supply(
+                                        &want,
+                                        Supplied::Failed(format!("layer {}: {e}", want.digest)),
+                                    );
+                                    continue;
+                                }
+                            }
+                        }
+                    }
+                    Supplied::Streamed {
+                        digest,
+                        size: bytes.len() as u64,
+                    }
+                }
+            };
+            walk.supply(&want, supplied);
+        }
+    }
+}
+
 #[cfg(test)]
 #[path = "layout_tests.rs"]
 mod tests;

@@ -244,3 +244,15 @@ fn a_tar_cut_inside_a_skipped_file_is_an_error() {
     let whole = (f.offset + f.size).div_ceil(512) * 512;
     assert_eq!(list_tar(&tar[..whole as usize]).unwrap().len(), at + 1);
 }
+
+#[test]
+fn blobs_the_host_fetched_give_the_same_findings() {
+    let (store, root, _) = layout();
+    let want = oracle(&store, root.clone());
+    let origin = Origin {
+        reference: "example/app:1".into(),
+        ..Origin::default()
+    };
+    let got = check_blobs(root, origin, &store.blobs, options()).report();
+    assert_eq!(got, want);
+}
