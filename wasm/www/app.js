@@ -263,9 +263,132 @@
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
+    const items = e.dataTransfer && e.dataTransfer.items;
+    const entry = items && items[0] && items[0].webkitGetAsEntry ? items[0].webkitGetAsEntry() : null;
+    if (entry && entry.isDirectory) {
+      folderFiles(entry).then((files) => checkLayout({ name: entry.name, files }));
+      return;
+    }
     const f = e.dataTransfer && e.dataTransfer.files[0];
-    if (f) loadFile(f);
+    if (f && /\.tar$/i.test(f.name)) checkLayout({ name: f.name, tar: f });
+    else if (f) loadFile(f);
   });
+
+  // --- the layout check: a second engine module, loaded on the first layout -----------------
+
+  let inspector = null;
+  function script(src) {
+    return new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = () => reject(new Error('could not load ' + src));
+      document.body.append(s);
+    });
+  }
+  async function loadInspector() {
+    if (inspector) return inspector;
+    await script('pkg/manifold_inspect.js');
+    await script('pkg/inspect.js');
+    await script('pkg/manifold_inspect_bytes.js');
+    const raw = atob(window.MANIFOLD_INSPECT_BASE64);
+    const bin = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bin[i] = raw.charCodeAt(i);
+    await manifold_inspect({ module_or_path: bin });
+    inspector = manifold_inspect;
+    return inspector;
+  }
+
+  // A dropped folder's files with paths relative to it (FileSystemDirectoryEntry).
+  async function folderFiles(dir) {
+    const out = [];
+    async function walk(d, prefix) {
+      const reader = d.createReader();
+      for (;;) {
+        const batch = await new Promise((res, rej) => reader.readEntries(res, rej));
+        if (!batch.length) break;
+        for (const e of batch) {
+          if (e.isDirectory) await walk(e, prefix + e.name + '/');
+          else out.push({ path: prefix + e.name, blob: await new Promise((res, rej) => e.file(res, rej)) });
+        }
+      }
+    }
+    await walk(dir, '');
+    return out;
+  }
+
+  const VERDICTS = {
+    clean: 'Clean: nothing wrong',
+    problems: 'Problems found',
+    unchecked: 'Could not check everything',
+  };
+
+  function renderLayout(r) {
+    const verdict = $('layout-verdict');
+    verdict.className = 'verdict ' + (r.report.verdict === 'clean' ? 'valid' : 'invalid');
+    verdict.dataset.verdict = r.report.verdict;
+    verdict.textContent = VERDICTS[r.report.verdict] + ' (exit ' + r.exitCode + ')';
+    $('layout-summary').textContent = r.lines[r.lines.length - 1];
+    const list = $('findings');
+    list.replaceChildren(
+      ...r.report.findings.map((f) =>
+        el('li', { class: f.severity, 'data-path': f.path, 'data-rule': f.rule },
+          el('strong', {}, f.severity === 'unchecked' ? 'not checked' : f.severity), ' ',
+          f.path ? el('code', {}, f.path) : null, f.path ? ': ' : '', f.message)),
+    );
+    $('no-findings').hidden = r.report.findings.length > 0;
+    const c = r.comparison;
+    const table = $('compare');
+    table.tHead.replaceChildren(el('tr', {}, el('th', {}, ''), el('th', {}, 'field'), ...c.columns.map((col) => el('th', {}, col))));
+    table.tBodies[0].replaceChildren(
+      ...c.rows.map((row) =>
+        el('tr', { class: row.differs ? 'differs' : 'same', 'data-field': row.field },
+          el('td', { class: 'mark', title: row.differs ? 'differs' : '' }, row.differs ? '≠' : ''),
+          el('th', {}, row.label),
+          ...row.values.map((v) => el('td', {}, v === null ? '—' : v)))),
+    );
+    $('layout-result').hidden = false;
+  }
+
+  async function checkLayout(source) {
+    showError(null);
+    $('layout-status').textContent = 'checking ' + source.name + '…';
+    document.body.dataset.layout = 'busy';
+    try {
+      const m = await loadInspector();
+      const r = await m.inspect(source, {
+        checkBinaries: $('check-binaries').checked,
+        attestations: $('attestations').checked,
+      });
+      window.lastInspection = r;
+      if (!r.ok) {
+        $('layout-result').hidden = true;
+        $('layout-status').textContent = '';
+        showError(r.error);
+      } else {
+        renderLayout(r);
+        $('layout-status').textContent = source.name + ': checked in this page';
+      }
+    } catch (e) {
+      showError({ message: 'The layout could not be checked: ' + (e && e.message ? e.message : e) });
+    } finally {
+      document.body.dataset.layout = 'done';
+    }
+  }
+
+  $('layout-tar').addEventListener('change', (e) => {
+    const f = e.target.files[0];
+    if (f) checkLayout({ name: f.name, tar: f });
+  });
+  $('layout-dir').addEventListener('change', (e) => {
+    const all = Array.from(e.target.files);
+    if (!all.length) return;
+    // webkitRelativePath is "folder/…": the paths below the chosen folder
+    const top = all[0].webkitRelativePath.split('/')[0];
+    const files = all.map((f) => ({ path: f.webkitRelativePath.slice(top.length + 1), blob: f }));
+    checkLayout({ name: top, files });
+  });
+  $('diff-only').addEventListener('change', (e) => $('layout-result').classList.toggle('diff-only', e.target.checked));
   $('to-oci').addEventListener('click', () => convert('oci'));
   $('to-docker').addEventListener('click', () => convert('docker'));
   $('copy-converted').addEventListener('click', () => converted && copyText(converted.output, $('converted')));

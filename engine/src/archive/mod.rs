@@ -13,6 +13,7 @@
 //! - [`scanner`]: [`LayerScanner`], which ties them together and lists a layer's executables.
 
 pub mod gzip;
+pub mod layout;
 pub mod machine;
 pub mod scanner;
 pub mod tar;

@@ -45,6 +45,9 @@ pub struct TarEntry {
     pub size: u64,
     /// Permission bits.
     pub mode: u32,
+    /// Where the entry's data starts in the tar stream (so a host with random access, such as a
+    /// browser's `File.slice`, can read one entry without the rest).
+    pub offset: u64,
 }
 
 impl TarEntry {
@@ -162,6 +165,39 @@ impl TarReader {
             }
         }
         Ok(())
+    }
+
+    /// Where the reader is in the stream: bytes read or skipped so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Bytes the reader wants next to make progress with a header or an extended header (the
+    /// rest of the current block, or the rest of a long-name or PAX record and its padding);
+    /// 0 while an entry's data is being passed through.
+    pub fn wanted(&self) -> u64 {
+        if self.meta.is_some() {
+            self.remaining + self.padding
+        } else if self.remaining > 0 {
+            0
+        } else {
+            self.padding + (BLOCK - self.block.len()) as u64
+        }
+    }
+
+    /// Passes over the rest of the current entry's data without reading it, and returns how many
+    /// bytes of the stream the caller must pass over too (seek, not read); 0 when no entry's
+    /// data is pending. No [`TarEvent::End`] is sent for the skipped entry.
+    pub fn skip_data(&mut self) -> u64 {
+        if self.meta.is_some() || !self.in_entry {
+            return 0;
+        }
+        let n = self.remaining + self.padding;
+        self.offset += n;
+        self.remaining = 0;
+        self.padding = 0;
+        self.in_entry = false;
+        n
     }
 
     /// Says whether the stream ended where an archive may end: after the end marker, or at an
@@ -286,6 +322,7 @@ impl TarReader {
             kind,
             size,
             mode: octal(&b[100..108]).unwrap_or(0) as u32,
+            offset: self.offset,
         };
         sink(TarEvent::Entry(&entry));
         self.remaining = size;
@@ -459,6 +496,7 @@ mod tests {
             kind: EntryKind::File,
             size: 0,
             mode: 0,
+            offset: 0,
         };
         assert_eq!(e("./usr/bin/x").absolute_path(), "/usr/bin/x");
         assert_eq!(e("usr/bin/x").absolute_path(), "/usr/bin/x");

@@ -384,3 +384,193 @@ fn works_with_nothing_granted_and_leaves_the_host_untouched() {
         "the component opened WASI resources"
     );
 }
+
+// --- manifold:engine/inspector -------------------------------------------------------------
+
+use exports::manifold::engine::inspector as insp;
+use manifold_engine::archive::layout::check_blobs;
+use manifold_engine::Digest;
+
+/// A one-file ustar archive (what an uncompressed layer is).
+fn tar_with(path: &str, data: &[u8]) -> Vec<u8> {
+    let mut h = [0u8; 512];
+    h[..path.len()].copy_from_slice(path.as_bytes());
+    h[100..108].copy_from_slice(b"0000755\0");
+    h[108..116].copy_from_slice(b"0000000\0");
+    h[116..124].copy_from_slice(b"0000000\0");
+    h[124..136].copy_from_slice(format!("{:011o}\0", data.len()).as_bytes());
+    h[136..148].copy_from_slice(b"00000000000\0");
+    h[156] = b'0';
+    h[257..265].copy_from_slice(b"ustar\x0000");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut out = h.to_vec();
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512 + 1024, 0);
+    out
+}
+
+fn elf_header(machine: u16) -> Vec<u8> {
+    let mut b = vec![0u8; 64];
+    b[..4].copy_from_slice(b"\x7fELF");
+    b[4] = 2;
+    b[5] = 1;
+    b[16..18].copy_from_slice(&2u16.to_le_bytes());
+    b[18..20].copy_from_slice(&machine.to_le_bytes());
+    b
+}
+
+/// A two-platform list: the amd64 image ships an aarch64 nginx, the Entrypoints differ, and
+/// the arm64 image's layer is not supplied. Returns (root, blobs).
+fn inspected_list() -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
+    let mut blobs = Vec::new();
+    let mut put = |bytes: Vec<u8>| {
+        let d = Digest::sha256(&bytes).to_string();
+        let n = bytes.len();
+        blobs.push((d.clone(), bytes));
+        (d, n)
+    };
+    let mut entries = Vec::new();
+    for (arch, entrypoint, machine, keep_layer) in [
+        ("amd64", "/usr/sbin/nginx", 183u16, true),
+        ("arm64", "/docker-entrypoint.sh", 183, false),
+    ] {
+        let layer = tar_with("usr/sbin/nginx", &elf_header(machine));
+        let diff = Digest::sha256(&layer).to_string();
+        let (ld, ln) = if keep_layer {
+            put(layer)
+        } else {
+            (diff.clone(), layer.len())
+        };
+        let cfg = serde_json::to_vec(&serde_json::json!({
+            "architecture": arch, "os": "linux", "config": {"Entrypoint": [entrypoint]},
+            "rootfs": {"type": "layers", "diff_ids": [diff]}
+        }))
+        .unwrap();
+        let (cd, cn) = put(cfg);
+        let m = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cn},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld, "size": ln}]
+        }))
+        .unwrap();
+        let (md, mn) = put(m);
+        entries.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": mn,
+            "platform": {"os": "linux", "architecture": arch}
+        }));
+    }
+    let root = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries
+    }))
+    .unwrap();
+    (root, blobs)
+}
+
+#[test]
+fn inspect_matches_the_native_check_and_compare() {
+    let (root, blobs) = inspected_list();
+    let mut l = load();
+    let options = insp::Options {
+        check_binaries: true,
+        pull_layers: false,
+        attestations: false,
+    };
+    let wit_blobs: Vec<insp::Blob> = blobs
+        .iter()
+        .map(|(d, b)| insp::Blob {
+            digest: d.clone(),
+            bytes: b.clone(),
+        })
+        .collect();
+    let got = l
+        .plugin
+        .manifold_engine_inspector()
+        .call_inspect(&mut l.store, "example/web:1", &root, &wit_blobs, options)
+        .unwrap()
+        .unwrap();
+
+    let map = blobs
+        .iter()
+        .map(|(d, b)| (Digest::parse(d).unwrap(), b.clone()))
+        .collect();
+    let origin = manifold_engine::check::Origin {
+        reference: "example/web:1".into(),
+        ..Default::default()
+    };
+    let opts = manifold_engine::check::Options {
+        check_binaries: true,
+        ..Default::default()
+    };
+    let walk = check_blobs(root, origin, &map, opts);
+    let report = walk.report();
+    assert_eq!(
+        got.report.json,
+        serde_json::to_string_pretty(&report).unwrap()
+    );
+    assert_eq!(got.report.lines, report.lines());
+    assert_eq!(got.report.exit_code, 1);
+    assert_eq!(got.report.verdict, "problems");
+    // what a person would look for, in the plugin's own records
+    assert!(
+        got.report
+            .findings
+            .iter()
+            .any(|f| f.severity == insp::Severity::Error
+                && f.rule == "binary"
+                && f.message
+                    .contains("/usr/sbin/nginx is aarch64 in the linux/amd64 image")),
+        "{:#?}",
+        got.report.findings
+    );
+    let columns: Vec<_> = walk
+        .images()
+        .iter()
+        .filter_map(manifold_engine::compare::Column::from_image)
+        .collect();
+    let c = manifold_engine::compare::compare(&columns, Default::default());
+    assert_eq!(
+        got.comparison.json,
+        serde_json::to_string_pretty(&c).unwrap()
+    );
+    assert_eq!(got.comparison.columns, ["linux/amd64", "linux/arm64"]);
+    let entry = got
+        .comparison
+        .rows
+        .iter()
+        .find(|r| r.label.starts_with("Entrypoint"))
+        .expect("an Entrypoint row");
+    assert!(entry.differs);
+    assert_ne!(entry.values[0], entry.values[1]);
+    assert!(
+        got.comparison
+            .table
+            .iter()
+            .all(|line| line.chars().count() <= 80),
+        "{:#?}",
+        got.comparison.table
+    );
+}
+
+#[test]
+fn inspect_refuses_a_blob_named_by_no_digest() {
+    let (root, _) = inspected_list();
+    let mut l = load();
+    let options = insp::Options {
+        check_binaries: false,
+        pull_layers: false,
+        attestations: false,
+    };
+    let bad = [insp::Blob {
+        digest: "not-a-digest".into(),
+        bytes: vec![1],
+    }];
+    let e = l
+        .plugin
+        .manifold_engine_inspector()
+        .call_inspect(&mut l.store, "x", &root, &bad, options)
+        .unwrap()
+        .unwrap_err();
+    assert!(e.message.contains("not-a-digest"), "{}", e.message);
+}
