@@ -13,6 +13,10 @@ use std::fmt;
 pub struct CliError {
     pub message: String,
     pub code: i32,
+    /// The failure is a registry saying the image is not there (404: manifest or repository
+    /// unknown), which waiting (`--wait-for-sources`) or leaving it out (`--ignore-missing`)
+    /// can answer; every other failure is reported as it is.
+    pub absent: bool,
 }
 
 impl CliError {
@@ -21,6 +25,7 @@ impl CliError {
         CliError {
             message: message.into(),
             code: 1,
+            absent: false,
         }
     }
 
@@ -29,6 +34,7 @@ impl CliError {
         CliError {
             message: message.into(),
             code: 2,
+            absent: false,
         }
     }
 
@@ -37,7 +43,14 @@ impl CliError {
         CliError {
             message: message.into(),
             code,
+            absent: false,
         }
+    }
+
+    /// This failure as one that says the image is not there (see [`CliError::absent`]).
+    pub fn marked_absent(mut self) -> CliError {
+        self.absent = true;
+        self
     }
 
     /// An exit code with nothing to print (`exists` of a missing list, `validate` of an

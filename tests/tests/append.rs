@@ -226,7 +226,14 @@ fn every_personality_has_append_and_podman_fails_its_way() {
             &format!("{h}/src/none:v1"),
         ]);
         assert_ne!(out.code, 0);
-        assert_eq!(out.stderr.lines().count(), 1, "{compat}: {}", out.stderr);
+        // One line of failure; docker's "no such manifest" carries the registry's reason on a
+        // `hint:` line after it.
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert!(
+            lines.len() == 1 || (lines.len() == 2 && lines[1].starts_with("hint: ")),
+            "{compat}: {}",
+            out.stderr
+        );
         if compat == "podman" {
             assert_eq!(out.code, 125, "{}", out.stderr);
             assert!(out.stderr.starts_with("Error: "), "{}", out.stderr);
@@ -234,7 +241,7 @@ fn every_personality_has_append_and_podman_fails_its_way() {
             assert_eq!(out.code, 1, "{}", out.stderr);
         }
         assert!(
-            out.stderr.contains(&format!("{h}/src/none:v1")),
+            out.stderr.contains(&format!("{h}/src/none")),
             "{}",
             out.stderr
         );

@@ -88,9 +88,10 @@ impl Sources {
             Err(e) => e,
         };
         let flagged = self.wait_ms.is_some() || self.ignore_missing;
-        // One source's failure already names it, in the words its failure has (docker's "no
-        // such manifest", a layout's own problem): asking again would only repeat requests.
-        if !flagged && self.locations.len() == 1 {
+        // Only a registry's "not there" is worth asking about again: any other failure (a
+        // lasting 503, a bad layout) is reported as it is, with no further request. One
+        // source's failure already names it in its own words (docker's "no such manifest").
+        if !err.absent || (!flagged && self.locations.len() == 1) {
             return Err(err);
         }
         let missing = |among: &[usize]| -> CliResult<Vec<usize>> {

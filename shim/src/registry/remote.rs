@@ -85,10 +85,19 @@ impl Remote for RemoteClient {
             .client
             .get_manifest(&Repo::of(reference), &target_of(reference))
             .map_err(|e| {
-                if self.docker_words && e.is_docker_not_found() {
+                let absent = matches!(
+                    e,
+                    RegistryError::ManifestUnknown { .. } | RegistryError::RepositoryUnknown { .. }
+                );
+                let err = if self.docker_words && e.is_docker_not_found() {
                     CliError::failed(format!("no such manifest: {reference}\nhint: {e}"))
                 } else {
                     e.into()
+                };
+                if absent {
+                    err.marked_absent()
+                } else {
+                    err
                 }
             })?;
         Ok((m.bytes, Some(m.media_type)))
