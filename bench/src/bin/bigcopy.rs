@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-
 use manifold_tests::podman::PodmanEnv;
 use manifold_tests::{Auth, Format, Registry, Seeder, TestEnv};
 
@@ -506,13 +505,13 @@ fn main() {
     );
     let _ = writeln!(
         o,
-        "- Tools: manifold {}; {}; {}; registry {}",
+        "- Tools: {}; {}; {}; registry {}",
         version(&manifold, &["--version"]),
         version(&skopeo, &["--version"]),
         version(&podman, &["--version"]),
         manifold_tests::registry::registry_bin().display()
     );
-    let _ = writeln!(o, "- Method: two `docker-registry` on 127.0.0.1 (plain HTTP, filesystem storage in temp dirs); in A a Docker list of {} single-platform images, each with one layer of random bytes; each tool copies the whole list to a fresh repository of a destination registry B started for that run (no tool can mount from an earlier copy or skip a blob it has seen). manifold: `push --insecure --yes LIST B/...` of a local list made (untimed) from A's members, default `--jobs`; skopeo: `copy --all --src-tls-verify=false --dest-tls-verify=false docker://A/...:list docker://B/...`; podman: `manifest push --all --tls-verify=false` of a list made (untimed) with `manifest create` from A's members, vfs storage. Tools alternate, rotating each rep; wall = spawn to `wait4`; peak RSS = the child's `VmHWM` (/proc/PID/status), polled every 2 ms while it runs; every copy checked whole afterwards (the list readable at B, B's storage at least the layers' size). Medians (min–max).\n", args.images);
+    let _ = writeln!(o, "- Method: two `docker-registry` on 127.0.0.1 (plain HTTP, filesystem storage in temp dirs); in A a Docker list of {} single-platform images, each with one layer of random bytes; each tool copies the whole list to a fresh repository of a destination registry B started for that run (no tool can mount from an earlier copy or skip a blob it has seen). manifold: `push --insecure --yes LIST B/...` of a local list made (untimed) from A's members, default `--jobs`; skopeo: `copy --all --src-tls-verify=false --dest-tls-verify=false docker://A/...:list docker://B/...`; podman: `manifest push --all --tls-verify=false` of a list made (untimed) with `manifest create` from A's members, vfs storage. Tools alternate, rotating each rep; wall = spawn to `wait4`; peak RSS = the child's `VmHWM` (/proc/PID/status), polled every 2 ms while it runs; every copy checked whole afterwards (the list's tag at B, B's storage at least the layers' size). Medians (min–max).\n", args.images);
     let _ = writeln!(
         o,
         "| layer MiB | tool | runs | wall ms (min–max) | MiB/s | peak RSS MiB (max) | CPU ms | manifold / tool wall | manifold / tool RSS |"
