@@ -545,6 +545,26 @@ fn main() {
             median(r.cpu_ms.clone()),
         );
     }
+    let med = |mib: usize, t: Tool, f: fn(&Row) -> &Vec<f64>| {
+        rows.iter()
+            .find(|x| x.mib == mib && x.tool == t)
+            .map(|r| median(f(r).clone()))
+            .unwrap_or(f64::NAN)
+    };
+    let _ = writeln!(o);
+    for &(mib, _) in &sizes {
+        let ratio =
+            med(mib, Tool::Manifold, |r| &r.wall_ms) / med(mib, Tool::Skopeo, |r| &r.wall_ms);
+        let rss = med(mib, Tool::Manifold, |r| &r.rss_mib);
+        let _ = writeln!(
+            o,
+            "- {mib} MiB layers: wall {ratio:.3}x skopeo copy --all (goal <= 0.8: {}); manifold peak RSS {rss:.1} MiB (goal <= 32: {}); manifold CPU {:.0} ms of {:.0} ms wall",
+            if ratio <= 0.8 { "met" } else { "not met" },
+            if rss <= 32.0 { "met" } else { "not met" },
+            med(mib, Tool::Manifold, |r| &r.cpu_ms),
+            med(mib, Tool::Manifold, |r| &r.wall_ms),
+        );
+    }
     println!("{o}");
     if args.write {
         write_section(&workspace_root().join("bench/RESULTS.md"), &o);
