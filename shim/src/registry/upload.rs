@@ -109,7 +109,6 @@ impl Client {
                     })?;
             Ok(n)
         };
-        let mut buf = Vec::with_capacity((size as usize).min(chunk));
         let mut sent = 0u64;
         let mismatch = |computed: Digest| RegistryError::DigestMismatch {
             what: format!("blob {digest} being uploaded to {}", repo.name()),
@@ -117,6 +116,7 @@ impl Client {
             computed,
         };
         if size as usize <= chunk {
+            let mut buf = Vec::with_capacity(size as usize);
             let n = read_chunk(data, &mut buf)?;
             hasher.update(&buf[..n]);
             let computed = hasher.finish();
@@ -154,30 +154,34 @@ impl Client {
                 }
             }
         }
-        loop {
-            let n = read_chunk(data, &mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf);
-            let range = format!("{}-{}", sent, sent + n as u64 - 1);
+        // Chunks bigger than one PUT are streamed from `data` into each PATCH as they arrive,
+        // so a blob held in memory is a transfer buffer, not a chunk (many blobs go at once).
+        while sent < size {
+            let n = (size - sent).min(chunk as u64);
+            let range = format!("{}-{}", sent, sent + n - 1);
             // A PATCH is never sent twice: the session's state after a failed one is unknown.
-            let resp = self.send(
-                repo,
-                &Req::patch(&loc)
-                    .scopes(scopes())
-                    .header("Content-Type", "application/octet-stream")
-                    .header("Content-Range", range)
-                    .bytes(&buf)
-                    .idempotent(false),
-            )?;
+            let req = Req::patch(&loc)
+                .scopes(scopes())
+                .header("Content-Type", "application/octet-stream")
+                .header("Content-Range", range)
+                .header("Content-Length", n.to_string())
+                .idempotent(false);
+            let resp = self.patch_streamed(repo, &req, data, n, &mut hasher)?;
             if resp.status().as_u16() != 202 {
                 return Err(self.status_error(repo, "PATCH", &loc, resp, Subject::Other));
             }
             if let Some(l) = location(&resp) {
                 loc = host.endpoint.resolve_location(&l);
             }
-            sent += n as u64;
+            sent += n;
+        }
+        // the blob must end where its size says
+        let mut probe = [0u8; 1];
+        if matches!(data.read(&mut probe), Ok(n) if n > 0) {
+            return Err(RegistryError::Upload {
+                name: repo.name(),
+                message: format!("the blob {digest} is longer than its size {size}"),
+            });
         }
         let computed = hasher.finish();
         if &computed != digest {
@@ -187,6 +191,81 @@ impl Client {
         // The closing PUT is never sent twice (see the one-PUT case above for why).
         let resp = self.send(repo, &Req::put(&url).scopes(scopes()).idempotent(false))?;
         self.finish_upload(repo, &url, resp, digest)
+    }
+
+    /// Sends `req` (a PATCH) once with the next `n` bytes of `data` as its body, streamed and
+    /// hashed on the way, authorised as the session's POST was: a streamed body cannot be read
+    /// again, and a PATCH is never repeated anyway.
+    fn patch_streamed(
+        &self,
+        repo: &Repo,
+        req: &Req<'_>,
+        data: &mut dyn Read,
+        n: u64,
+        hasher: &mut Hasher,
+    ) -> Result<Response<ureq::Body>, RegistryError> {
+        struct Hashing<'a, R> {
+            inner: std::io::Take<R>,
+            hasher: &'a mut Hasher,
+            read: u64,
+        }
+        impl<R: Read> Read for Hashing<'_, R> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let k = self.inner.read(buf)?;
+                self.hasher.update(&buf[..k]);
+                self.read += k as u64;
+                Ok(k)
+            }
+        }
+        let host = self.host(repo)?;
+        let loc = req.url;
+        let url_host = manifold_engine::registry::url_host(loc).unwrap_or("");
+        // credentials go to the registry's own host only, never to another host's Location
+        let auth = if url_host.eq_ignore_ascii_case(&repo.host) {
+            self.authorization(repo, &host, &req.scopes, None, false)?
+        } else {
+            None
+        };
+        let agent = self.agents()?.for_host(url_host)?;
+        self.debug(|| {
+            format!(
+                "> {} {} ({n} bytes, streamed)",
+                req.method,
+                super::transport::redact_url(loc)
+            )
+        });
+        let mut b = ureq::http::Request::builder().method(req.method).uri(loc);
+        for (k, v) in &req.headers {
+            b = b.header(*k, v.as_str());
+        }
+        if let Some(a) = auth {
+            b = b.header("Authorization", a);
+        }
+        let mut body = Hashing {
+            inner: data.take(n),
+            hasher,
+            read: 0,
+        };
+        let req = b
+            .body(ureq::SendBody::from_reader(&mut body))
+            .map_err(|e| RegistryError::Upload {
+                name: repo.name(),
+                message: format!("cannot build the PATCH: {e}"),
+            })?;
+        let resp = agent.run(req);
+        let read = body.read;
+        match resp {
+            Ok(r) if read == n => Ok(r),
+            Ok(_) => Err(RegistryError::Upload {
+                name: repo.name(),
+                message: format!("the blob ended after {read} of its bytes"),
+            }),
+            Err(e) if read < n => Err(RegistryError::Upload {
+                name: repo.name(),
+                message: format!("reading the blob failed after {read} bytes ({e})"),
+            }),
+            Err(e) => Err(self.failure_error(&repo.host, loc, &e)),
+        }
     }
 
     fn finish_upload(
