@@ -183,8 +183,20 @@ fn hash(key: &[Cow<'_, str>; 4], compression: &[(&str, &str)]) -> u64 {
     // SipHash with fixed keys: the same in every run and on every target.
     let mut h = std::hash::DefaultHasher::new();
     key.hash(&mut h);
-    compression.hash(&mut h);
+    // The annotations in any order: the pairs' own hashes summed (no sort, which in the
+    // browser module costs more code than the whole rule).
+    let pairs = compression.iter().fold(0u64, |sum, pair| {
+        let mut p = std::hash::DefaultHasher::new();
+        pair.hash(&mut p);
+        sum.wrapping_add(p.finish())
+    });
+    pairs.hash(&mut h);
     h.finish()
+}
+
+/// Whether two entries carry the same compression annotations, in whatever order.
+fn same_compression(a: &[(&str, &str)], b: &[(&str, &str)]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
 
 /// The `io.github.containers.compression.*` annotations of an entry, in document order.
@@ -192,13 +204,11 @@ fn compression<'a>(item: &'a Node<'a>) -> Vec<(&'a str, &'a str)> {
     let Some(members) = super::context::last(item, "annotations").and_then(Node::members) else {
         return Vec::new();
     };
-    let mut found: Vec<(&str, &str)> = members
+    members
         .iter()
         .filter(|m| m.key.starts_with(crate::ops::COMPRESSION_ANNOTATION_PREFIX))
         .map(|m| (&m.key[..], m.value.as_str().unwrap_or_default()))
-        .collect();
-    found.sort_unstable();
-    found
+        .collect()
 }
 
 /// Warns about every entry whose normalised platform an earlier entry already has.
@@ -225,8 +235,10 @@ fn duplicate_platforms<'a>(ctx: &mut Ctx<'a>, platforms: Vec<Placed<'a>>) {
         let mut firsts: Vec<(_, &Placed)> = Vec::new();
         for &k in run {
             let p = &platforms[k as u64 as usize];
-            let key = (p.platform.normalized(), &p.compression);
-            match firsts.iter().find(|(first_key, _)| *first_key == key) {
+            let key = p.platform.normalized();
+            match firsts.iter().find(|(first_key, first)| {
+                *first_key == key && same_compression(&first.compression, &p.compression)
+            }) {
                 Some(&(_, first)) => {
                     ctx.at(Seg::Index(p.index), |ctx| duplicate_platform(ctx, p, first))
                 }
