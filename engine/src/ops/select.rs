@@ -116,22 +116,22 @@ pub fn select(
             list.join(", ")
         }
     };
-    let with_attestations = |images: Vec<usize>| {
-        let mut taken = images.clone();
-        for i in images {
-            let digest = source.manifests[i].digest.to_string();
-            taken.extend(crate::platform::attestations_of(&source.manifests, &digest));
+    let with_attestations = |image: usize| {
+        // Source order, each entry once: the image and its attestations as the index had them
+        // (marked, not sorted: less code in the browser module).
+        let digest = source.manifests[image].digest.to_string();
+        let mut take = vec![false; source.manifests.len()];
+        take[image] = true;
+        for i in crate::platform::attestations_of(&source.manifests, &digest) {
+            take[i] = true;
         }
-        // Source order, each entry once: images and their attestations as the index had them.
-        taken.sort_unstable();
-        taken.dedup();
-        Selected::Entries(taken)
+        Selected::Entries((0..take.len()).filter(|&i| take[i]).collect())
     };
     match selection {
         Selection::Nested => Ok(Selected::Itself),
         Selection::All => Ok(Selected::Entries((0..source.manifests.len()).collect())),
         Selection::Platform(p) => entry_for_platform(source, p)
-            .map(|i| with_attestations(vec![i]))
+            .map(with_attestations)
             .ok_or_else(|| {
                 SelectError(format!(
                     "{name} is an index with no entry for {}; it has {}: {}",
@@ -143,7 +143,7 @@ pub fn select(
         Selection::Default => {
             let runnable = crate::platform::runnable_entries(&source.manifests);
             match runnable.as_slice() {
-                [one] => Ok(with_attestations(vec![*one])),
+                [one] => Ok(with_attestations(*one)),
                 _ => Err(SelectError(format!(
                     "{name} is an index of {}: {}; choose with --platform OS/ARCH, add them all with --all, or add the index itself with --nested",
                     crate::platform::count_words(&source.manifests),
