@@ -44,6 +44,7 @@ pub fn runnable_entries(manifests: &[Descriptor]) -> Vec<usize> {
 }
 
 /// The digest of the image `desc` attests, when it is an attestation that names one.
+#[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn attested_digest(desc: &Descriptor) -> Option<&str> {
     if !is_attestation(desc) {
         return None;
@@ -56,6 +57,7 @@ pub fn attested_digest(desc: &Descriptor) -> Option<&str> {
 
 /// Positions in `manifests` of the attestations of the image whose digest is `image`, in
 /// document order: what travels with the image when it is taken out of an index.
+#[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn attestations_of(manifests: &[Descriptor], image: &str) -> Vec<usize> {
     manifests
         .iter()
@@ -67,6 +69,7 @@ pub fn attestations_of(manifests: &[Descriptor], image: &str) -> Vec<usize> {
 
 /// How many entries of `manifests` are platforms and how many attestations, in words for
 /// summaries: "2 platforms (+2 attestations)", "1 platform", "0 platforms (+1 attestation)".
+#[inline] // compiled in the caller's crate: see AnyDocument::parse
 pub fn count_words(manifests: &[Descriptor]) -> String {
     let attestations = manifests.iter().filter(|d| is_attestation(d)).count();
     let platforms = manifests.len() - attestations;
