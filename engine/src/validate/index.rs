@@ -154,7 +154,7 @@ fn manifests_value<'a>(
                 if !p.is_attestation() {
                     let compression = compression(item);
                     platforms.push(Placed {
-                        hash: hash(&p.normalized(), &compression),
+                        hash: hash(&p.normalized(), compression),
                         index: i,
                         platform: p,
                         field,
@@ -176,39 +176,35 @@ struct Placed<'a> {
     field: &'a Member<'a>,
     /// The entry's compression annotations (podman's zstd instances beside gzip ones), which
     /// tell entries of one platform apart.
-    compression: Vec<(&'a str, &'a str)>,
+    compression: u64,
 }
 
-fn hash(key: &[Cow<'_, str>; 4], compression: &[(&str, &str)]) -> u64 {
+fn hash(key: &[Cow<'_, str>; 4], compression: u64) -> u64 {
     // SipHash with fixed keys: the same in every run and on every target.
     let mut h = std::hash::DefaultHasher::new();
     key.hash(&mut h);
-    // The annotations in any order: the pairs' own hashes summed (no sort, which in the
-    // browser module costs more code than the whole rule).
-    let pairs = compression.iter().fold(0u64, |sum, pair| {
-        let mut p = std::hash::DefaultHasher::new();
-        pair.hash(&mut p);
-        sum.wrapping_add(p.finish())
-    });
-    pairs.hash(&mut h);
+    compression.hash(&mut h);
     h.finish()
 }
 
-/// Whether two entries carry the same compression annotations, in whatever order.
-fn same_compression(a: &[(&str, &str)], b: &[(&str, &str)]) -> bool {
-    a.len() == b.len() && a.iter().all(|x| b.contains(x))
-}
-
-/// The `io.github.containers.compression.*` annotations of an entry, in document order.
-fn compression<'a>(item: &'a Node<'a>) -> Vec<(&'a str, &'a str)> {
+/// The entry's `io.github.containers.compression.*` annotations as one value, in whatever order
+/// they are written: each pair's SipHash, summed. Kept as a number, not a list: two entries of
+/// one platform told apart by a 64-bit collision would only lose a warning, and the list and
+/// its sort cost the browser module more code than the rest of the rule.
+fn compression(item: &Node<'_>) -> u64 {
     let Some(members) = super::context::last(item, "annotations").and_then(Node::members) else {
-        return Vec::new();
+        return 0;
     };
-    members
-        .iter()
-        .filter(|m| m.key.starts_with(crate::ops::COMPRESSION_ANNOTATION_PREFIX))
-        .map(|m| (&m.key[..], m.value.as_str().unwrap_or_default()))
-        .collect()
+    let mut sum = 0u64;
+    for m in members {
+        if m.key.starts_with(crate::ops::COMPRESSION_ANNOTATION_PREFIX) {
+            let mut h = std::hash::DefaultHasher::new();
+            m.key.hash(&mut h);
+            m.value.as_str().hash(&mut h);
+            sum = sum.wrapping_add(h.finish());
+        }
+    }
+    sum
 }
 
 /// Warns about every entry whose normalised platform an earlier entry already has.
@@ -237,7 +233,7 @@ fn duplicate_platforms<'a>(ctx: &mut Ctx<'a>, platforms: Vec<Placed<'a>>) {
             let p = &platforms[k as u64 as usize];
             let key = p.platform.normalized();
             match firsts.iter().find(|(first_key, first)| {
-                *first_key == key && same_compression(&first.compression, &p.compression)
+                *first_key == key && first.compression == p.compression
             }) {
                 Some(&(_, first)) => {
                     ctx.at(Seg::Index(p.index), |ctx| duplicate_platform(ctx, p, first))
