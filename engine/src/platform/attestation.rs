@@ -73,20 +73,10 @@ pub fn attestations_of(manifests: &[Descriptor], image: &str) -> Vec<usize> {
 pub fn count_words(manifests: &[Descriptor]) -> String {
     let attestations = manifests.iter().filter(|d| is_attestation(d)).count();
     let platforms = manifests.len() - attestations;
-    let plural = |n: usize, one: &str| {
-        if n == 1 {
-            format!("{n} {one}")
-        } else {
-            format!("{n} {one}s")
-        }
-    };
+    let s = |n: usize| if n == 1 { "" } else { "s" };
     match attestations {
-        0 => plural(platforms, "platform"),
-        n => format!(
-            "{} (+{})",
-            plural(platforms, "platform"),
-            plural(n, "attestation")
-        ),
+        0 => format!("{platforms} platform{}", s(platforms)),
+        n => format!("{platforms} platform{} (+{n} attestation{})", s(platforms), s(n)),
     }
 }
 
