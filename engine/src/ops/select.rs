@@ -117,15 +117,17 @@ pub fn select(
         }
     };
     let with_attestations = |image: usize| {
-        // Source order, each entry once: the image and its attestations as the index had them
-        // (marked, not sorted: less code in the browser module).
+        // Source order, each entry once: the image and its attestations as the index had them.
         let digest = source.manifests[image].digest.to_string();
-        let mut take = vec![false; source.manifests.len()];
-        take[image] = true;
-        for i in crate::platform::attestations_of(&source.manifests, &digest) {
-            take[i] = true;
-        }
-        Selected::Entries((0..take.len()).filter(|&i| take[i]).collect())
+        Selected::Entries(
+            (0..source.manifests.len())
+                .filter(|&i| {
+                    i == image
+                        || crate::platform::attested_digest(&source.manifests[i])
+                            == Some(digest.as_str())
+                })
+                .collect(),
+        )
     };
     match selection {
         Selection::Nested => Ok(Selected::Itself),
