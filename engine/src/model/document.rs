@@ -45,14 +45,8 @@ impl fmt::Display for ModelError {
             }
             ModelError::Ambiguous { kind, field } => write!(
                 f,
-                "the document is {kind} but carries {field:?}, a field of {}: it is ambiguous \
-                 between an index and a manifest (CVE-2021-41190) and is refused; rebuild it \
-                 without {field:?}",
-                if *kind == "an index" {
-                    "manifests"
-                } else {
-                    "indexes"
-                }
+                "the document is {kind} but carries {field:?}, which makes it ambiguous between \
+                 an index and a manifest (CVE-2021-41190): refused; rebuild it without {field:?}"
             ),
         }
     }
