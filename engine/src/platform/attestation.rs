@@ -76,7 +76,11 @@ pub fn count_words(manifests: &[Descriptor]) -> String {
     let s = |n: usize| if n == 1 { "" } else { "s" };
     match attestations {
         0 => format!("{platforms} platform{}", s(platforms)),
-        n => format!("{platforms} platform{} (+{n} attestation{})", s(platforms), s(n)),
+        n => format!(
+            "{platforms} platform{} (+{n} attestation{})",
+            s(platforms),
+            s(n)
+        ),
     }
 }
 

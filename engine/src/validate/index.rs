@@ -232,9 +232,10 @@ fn duplicate_platforms<'a>(ctx: &mut Ctx<'a>, platforms: Vec<Placed<'a>>) {
         for &k in run {
             let p = &platforms[k as u64 as usize];
             let key = p.platform.normalized();
-            match firsts.iter().find(|(first_key, first)| {
-                *first_key == key && first.compression == p.compression
-            }) {
+            match firsts
+                .iter()
+                .find(|(first_key, first)| *first_key == key && first.compression == p.compression)
+            {
                 Some(&(_, first)) => {
                     ctx.at(Seg::Index(p.index), |ctx| duplicate_platform(ctx, p, first))
                 }
