@@ -263,16 +263,7 @@ mod tests {
     use crate::archive::testkit::gzip;
 
     fn decode(bytes: &[u8], chunk: usize) -> Result<Vec<u8>, ArchiveError> {
-        let mut d = GzipDecoder::new();
-        let mut out = Vec::new();
-        for c in bytes.chunks(chunk) {
-            d.feed(c, &mut |b| {
-                out.extend_from_slice(b);
-                Ok(())
-            })?;
-        }
-        d.finish()?;
-        Ok(out)
+        crate::archive::testkit::decode(crate::archive::Compression::Gzip, bytes, chunk)
     }
 
     fn sample() -> Vec<u8> {

@@ -215,3 +215,22 @@ pub fn pe(machine: u16, lfanew: u32) -> Vec<u8> {
     h[at + 4..at + 6].copy_from_slice(&machine.to_le_bytes());
     h
 }
+
+/// Decompresses `bytes` fed in pieces of `chunk` bytes through the one push interface the
+/// scanner uses ([`super::decoder::Decoder`]), as a layer arriving in pieces is.
+pub fn decode(
+    compression: super::Compression,
+    bytes: &[u8],
+    chunk: usize,
+) -> Result<Vec<u8>, super::ArchiveError> {
+    let mut d = super::decoder::Decoder::new(compression);
+    let mut out = Vec::new();
+    for c in bytes.chunks(chunk) {
+        d.feed(c, &mut |b| {
+            out.extend_from_slice(b);
+            Ok(())
+        })?;
+    }
+    d.finish()?;
+    Ok(out)
+}

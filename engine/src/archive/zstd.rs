@@ -229,16 +229,7 @@ mod tests {
     use crate::archive::testkit::zstd;
 
     fn decode(bytes: &[u8], chunk: usize) -> Result<Vec<u8>, ArchiveError> {
-        let mut d = ZstdDecoder::new();
-        let mut out = Vec::new();
-        for c in bytes.chunks(chunk) {
-            d.feed(c, &mut |b| {
-                out.extend_from_slice(b);
-                Ok(())
-            })?;
-        }
-        d.finish()?;
-        Ok(out)
+        crate::archive::testkit::decode(crate::archive::Compression::Zstd, bytes, chunk)
     }
 
     fn sample() -> Vec<u8> {
