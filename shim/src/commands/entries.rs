@@ -87,11 +87,10 @@ impl Sources {
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
-        let flagged = self.wait_ms.is_some() || self.ignore_missing;
-        // Only a registry's "not there" is worth asking about again: any other failure (a
-        // lasting 503, a bad layout) is reported as it is, with no further request. One
-        // source's failure already names it in its own words (docker's "no such manifest").
-        if !err.absent || (!flagged && self.locations.len() == 1) {
+        use manifold_engine::registry::append::{asks_again, missing_verdict, Missing};
+        let n = self.locations.len();
+        let (waited, ignore) = (self.wait_ms.is_some(), self.ignore_missing);
+        if !asks_again(err.absent, n, waited, ignore) {
             return Err(err);
         }
         let missing = |among: &[usize]| -> CliResult<Vec<usize>> {
@@ -105,10 +104,15 @@ impl Sources {
                 .map(|(i, _)| *i)
                 .collect())
         };
-        let all: Vec<usize> = (0..self.locations.len()).collect();
+        let all: Vec<usize> = (0..n).collect();
         let mut absent = missing(&all)?;
-        // Nothing missing, or only the one that failed: its own error says it best.
-        if absent.is_empty() || (!flagged && absent.len() == 1) {
+        let names = |absent: &[usize]| -> Vec<String> {
+            absent
+                .iter()
+                .map(|&i| self.locations[i].display())
+                .collect()
+        };
+        if missing_verdict(err.absent, n, &names(&absent), waited, ignore) == Missing::OwnError {
             return Err(err);
         }
         if let Some(ms) = self.wait_ms {
@@ -133,29 +137,11 @@ impl Sources {
                 return fetch_all(&self.locations, remote, &self.selection, jobs, progress);
             }
         }
-        let names: Vec<String> = absent
-            .iter()
-            .map(|&i| self.locations[i].display())
-            .collect();
-        if !self.ignore_missing {
-            let waited = match self.wait_ms {
-                Some(_) => " after waiting",
-                None => "",
-            };
-            return Err(crate::error::CliError::failed(format!(
-                "{} source{} not found{waited}: {}; wait for {} with --wait-for-sources DURATION, or leave {} out with --ignore-missing",
-                names.len(),
-                if names.len() == 1 { " is" } else { "s are" },
-                names.join(", "),
-                if names.len() == 1 { "it" } else { "them" },
-                if names.len() == 1 { "it" } else { "them" },
-            )));
+        match missing_verdict(err.absent, n, &names(&absent), waited, ignore) {
+            Missing::OwnError => return Err(err),
+            Missing::Fail(message) => return Err(crate::error::CliError::failed(message)),
+            Missing::LeaveOut(warning) => eprintln!("{warning}"),
         }
-        eprintln!(
-            "warning: leaving out missing source{}: {}",
-            if names.len() == 1 { "" } else { "s" },
-            names.join(", ")
-        );
         let present: Vec<Location> = self
             .locations
             .iter()

@@ -30,4 +30,4 @@ pub use marker::{
 pub use merge::{empty_format, entries_for_platform, index_bytes, needs_put, rebuild, Change};
 pub use rounds::{verdict, RoundPolicy, Verdict};
 pub use tags::{next_tags_page, parse_tag_list};
-pub use wait::{next_poll, parse_duration, WaitPolicy};
+pub use wait::{asks_again, missing_verdict, next_poll, parse_duration, Missing, WaitPolicy};

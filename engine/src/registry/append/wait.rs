@@ -54,9 +54,96 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s}: too long a duration"))
 }
 
+/// What to do about sources that are not there, after a fetch failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// Report the fetch's own failure: it is not a "not there", or it names the one source
+    /// that is missing in its own words (docker's "no such manifest").
+    OwnError,
+    /// Fail naming every missing source (this message).
+    Fail(String),
+    /// Leave them out (`--ignore-missing`), with this warning.
+    LeaveOut(String),
+}
+
+/// Whether, after a failed fetch, the sources are worth asking again whether they are there:
+/// only for a registry's "not there" (`absent`), and with one source only under
+/// `--wait-for-sources` or `--ignore-missing` (its own error names it already). Any other
+/// failure (a lasting 503) is reported with no further request.
+pub fn asks_again(absent: bool, sources: usize, waited: bool, ignore: bool) -> bool {
+    absent && (waited || ignore || sources > 1)
+}
+
+/// The verdict on `missing` (the absent sources' names) among `sources` sources, when the
+/// failure was a registry's "not there" (`absent`) or not, after any waiting: `waited` is
+/// `--wait-for-sources`, `ignore` is `--ignore-missing`.
+pub fn missing_verdict(
+    absent: bool,
+    sources: usize,
+    missing: &[String],
+    waited: bool,
+    ignore: bool,
+) -> Missing {
+    let flagged = waited || ignore;
+    if !asks_again(absent, sources, waited, ignore)
+        || missing.is_empty()
+        || (!flagged && missing.len() == 1)
+    {
+        return Missing::OwnError;
+    }
+    let one = missing.len() == 1;
+    let names = missing.join(", ");
+    if ignore {
+        return Missing::LeaveOut(format!(
+            "warning: leaving out missing source{}: {names}",
+            if one { "" } else { "s" }
+        ));
+    }
+    let them = if one { "it" } else { "them" };
+    Missing::Fail(format!(
+        "{} source{} not found{}: {names}; wait for {them} with --wait-for-sources DURATION, or leave {them} out with --ignore-missing",
+        missing.len(),
+        if one { " is" } else { "s are" },
+        if waited { " after waiting" } else { "" },
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_sources_are_named_together_or_left_to_their_own_error() {
+        let two = ["a".to_string(), "b".to_string()];
+        // Not a "not there", or one source: its own error.
+        assert_eq!(
+            missing_verdict(false, 2, &two, false, false),
+            Missing::OwnError
+        );
+        assert_eq!(
+            missing_verdict(true, 1, &two[..1], false, false),
+            Missing::OwnError
+        );
+        assert_eq!(
+            missing_verdict(true, 2, &two[..1], false, false),
+            Missing::OwnError
+        );
+        let Missing::Fail(m) = missing_verdict(true, 3, &two, false, false) else {
+            panic!()
+        };
+        assert!(m.starts_with("2 sources are not found: a, b;"), "{m}");
+        let Missing::Fail(m) = missing_verdict(true, 1, &two[..1], true, false) else {
+            panic!()
+        };
+        assert!(
+            m.starts_with("1 source is not found after waiting: a;"),
+            "{m}"
+        );
+        assert_eq!(
+            missing_verdict(true, 2, &two[..1], false, true),
+            Missing::LeaveOut("warning: leaving out missing source: a".into())
+        );
+    }
 
     #[test]
     fn durations() {
