@@ -658,8 +658,9 @@ fn push_across_registries_gets_through_faults_and_completes_when_run_again() {
 
 // ---- the first contact -------------------------------------------------------------------------
 
-/// A 503 or 429 on `GET /v2/` (the request that tells how to authenticate) is retried like any
-/// other, not taken for "this registry wants no credentials".
+/// A 503, a 429 or a reset on the first request a registry gets (a plain-HTTP port's first
+/// request is the real one, not a ping) is retried like any other, not taken for "this registry
+/// wants no credentials": the credentials still go once the registry asks for them.
 #[test]
 fn first_contact_faults_do_not_drop_credentials() {
     let reg = registry!(Auth::Basic);
@@ -668,6 +669,7 @@ fn first_contact_faults_do_not_drop_credentials() {
     let env = env();
     let creds = format!("{}:{}", manifold_tests::USER, manifold_tests::PASSWORD);
     let image = format!("{}/priv/app:v1", proxy.host());
+    const MANIFEST: &str = "/v2/priv/app/manifests/v1";
     for fault in [
         Fault::Status(503),
         Fault::TooMany { retry_after: 1 },
@@ -675,19 +677,26 @@ fn first_contact_faults_do_not_drop_credentials() {
     ] {
         proxy.clear();
         proxy.reset_log();
-        proxy.fault("GET", "/v2/", When::Nth(1), fault.clone());
+        proxy.fault("GET", MANIFEST, When::Nth(1), fault.clone());
         let out = env.manifold(&["inspect", "--creds", &creds, &image]);
         assert_eq!(out.code, 0, "{fault:?}: {}", out.stderr);
-        let pings: Vec<Logged> = proxy
-            .log()
-            .into_iter()
-            .filter(|l| l.path == "/v2/")
-            .collect();
-        assert_retried_once(&pings[..2], &fault);
+        let log = proxy.log();
+        assert_eq!(
+            log[0].path, MANIFEST,
+            "the first request is the real one: {log:#?}"
+        );
+        let firsts: Vec<Logged> = log.into_iter().filter(|l| l.path == MANIFEST).collect();
+        assert_retried_once(&firsts[..2], &fault);
+        assert!(
+            firsts
+                .last()
+                .is_some_and(|l| l.status == 200 && l.header("authorization").is_some()),
+            "{fault:?}: the credentials went: {firsts:#?}"
+        );
     }
     // a registry that keeps failing its first contact: its status, not "unauthorized"
     proxy.clear();
-    proxy.fault("GET", "/v2/", When::Always, Fault::Status(503));
+    proxy.fault("GET", MANIFEST, When::Always, Fault::Status(503));
     let out = env.manifold(&["create", "--creds", &creds, "x/y:v1", &image]);
     let line = one_error_line(&out);
     assert!(

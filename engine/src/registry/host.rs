@@ -79,6 +79,16 @@ pub fn strip_port(host: &str) -> &str {
     }
 }
 
+/// True when `host` names its port (`a:5000`, `[::1]:5000`), not only a name or an address.
+pub fn has_port(host: &str) -> bool {
+    match host.strip_prefix('[') {
+        Some(rest) => rest
+            .split_once(']')
+            .is_some_and(|(_, p)| p.len() > 1 && p.starts_with(':')),
+        None => strip_port(host).len() != host.len(),
+    }
+}
+
 /// True when `host` (a reference's domain or a URL's authority, with or without a port) names
 /// this machine. See the module documentation for the rule and why it is this one.
 pub fn is_loopback(host: &str) -> bool {
@@ -174,6 +184,17 @@ mod tests {
         assert_eq!(strip_port("h:5000"), "h");
         assert_eq!(strip_port("h"), "h");
         assert_eq!(strip_port("h:x"), "h:x");
+        for (h, port) in [
+            ("h:5000", true),
+            ("[::1]:5000", true),
+            ("127.0.0.1:5000", true),
+            ("h", false),
+            ("[::1]", false),
+            ("::1", false),
+            ("h:x", false),
+        ] {
+            assert_eq!(has_port(h), port, "{h}");
+        }
     }
 
     #[test]

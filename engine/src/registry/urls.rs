@@ -124,6 +124,17 @@ impl Endpoint {
 
     /// Resolves an upload session's `Location` header against this registry: absolute URLs
     /// stay, `/v2/...` paths and relative paths get the registry's base.
+    /// `url` moved to this endpoint's scheme, when it names the same host over the other one: a
+    /// URL built before a guessed scheme was corrected. `None` when it needs no change (another
+    /// host's URL, or this scheme already).
+    pub fn rebase(&self, url: &str) -> Option<String> {
+        let (scheme, rest) = url.split_once("://")?;
+        let (own_scheme, own_host) = self.base.split_once("://")?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        (scheme != own_scheme && host.eq_ignore_ascii_case(own_host))
+            .then(|| format!("{own_scheme}://{rest}"))
+    }
+
     pub fn resolve_location(&self, location: &str) -> String {
         if location.starts_with("http://") || location.starts_with("https://") {
             location.to_string()
@@ -222,6 +233,22 @@ mod tests {
             "https://r.io/v2/a/blobs/uploads/u?_state=s"
         );
         assert_eq!(e.resolve_location("https://s3/x"), "https://s3/x");
+        assert_eq!(
+            Endpoint::new("https", "h:5000").rebase("http://h:5000/v2/a/manifests/v1?x=1"),
+            Some("https://h:5000/v2/a/manifests/v1?x=1".to_string())
+        );
+        assert_eq!(
+            Endpoint::new("https", "h:5000").rebase("https://h:5000/v2/"),
+            None
+        );
+        assert_eq!(
+            Endpoint::new("https", "h:5000").rebase("http://s3:5000/x"),
+            None
+        );
+        assert_eq!(
+            Endpoint::new("http", "H:5000").rebase("https://h:5000/v2/"),
+            Some("http://h:5000/v2/".to_string())
+        );
         assert_eq!(e.resolve_location("//cdn/x"), "https://cdn/x");
         assert_eq!(e.resolve_location("u"), "https://r.io/u");
         assert_eq!(

@@ -156,6 +156,15 @@ impl Agents {
             .or_else(|| self.certs_d.first().map(|r| r.join(&name)))
     }
 
+    /// Whether a CA or a client certificate is configured for `host` (`--cert-dir`, or a certs.d
+    /// folder holding either): whoever configured them expects TLS there.
+    pub fn tls_configured(&self, host: &str) -> bool {
+        self.cert_dir.is_some()
+            || self
+                .files_for(host)
+                .is_ok_and(|f| !f.cas.is_empty() || f.client.is_some())
+    }
+
     /// The client certificate file presented to `host`, if one is configured.
     pub fn client_cert_of(&self, host: &str) -> Option<PathBuf> {
         self.files_for(host).ok()?.client.map(|(c, _)| c)

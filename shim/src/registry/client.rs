@@ -8,6 +8,7 @@
 //! `blob.rs` and `upload.rs` (mounts and uploads).
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -34,6 +35,18 @@ pub(super) struct Host {
     /// One lock per scope set, held while its token is fetched: concurrent requests needing the
     /// same scopes wait for one fetch; other scopes' fetches go on in parallel.
     pub(super) token_fetch: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Set when the scheme is a guess (`probe::FirstContact::PlainGuess`) until an answer
+    /// settles it.
+    pub(super) guess: Option<Guess>,
+}
+
+/// A scheme taken on a guess: plain HTTP on a port that may speak TLS.
+pub(super) struct Guess {
+    /// A registry's answer came over the guessed scheme: it stands, and a later 400 is only a 400.
+    pub(super) confirmed: AtomicBool,
+    /// The probe's verdict after a doubt (a TLS server's 400, a failed connection), made once
+    /// for all threads: the host to use instead, or `None` when the guess stands.
+    pub(super) settled: OnceLock<Result<Option<Arc<Host>>, RegistryError>>,
 }
 
 impl Host {
@@ -44,6 +57,26 @@ impl Host {
             probed,
             tokens: Mutex::new(HashMap::new()),
             token_fetch: Mutex::new(HashMap::new()),
+            guess: None,
+        }
+    }
+
+    /// A host spoken to over `endpoint`'s scheme on a guess, until an answer settles it.
+    pub(super) fn guessed(endpoint: Endpoint) -> Host {
+        Host {
+            guess: Some(Guess {
+                confirmed: AtomicBool::new(false),
+                settled: OnceLock::new(),
+            }),
+            ..Host::new(endpoint, None, false)
+        }
+    }
+
+    /// The host the guess moved to, if a probe moved it.
+    pub(super) fn moved(&self) -> Option<Arc<Host>> {
+        match self.guess.as_ref()?.settled.get()? {
+            Ok(Some(h)) => Some(h.clone()),
+            _ => None,
         }
     }
 
@@ -158,8 +191,11 @@ impl Client {
             // connecting is under way in another thread: open a connection meanwhile
             self.warm(&repo.host);
         }
-        slot.get_or_init(|| self.connect(&repo.host).map(Arc::new))
-            .clone()
+        let host = slot
+            .get_or_init(|| self.connect(&repo.host).map(Arc::new))
+            .clone()?;
+        // a guessed scheme that a probe corrected: the corrected host from now on
+        Ok(host.moved().unwrap_or(host))
     }
 
     /// The schemes the repository's host asked for that manifold does not speak, if it is

@@ -1,10 +1,16 @@
-//! Connecting to a registry: no ping for a registry that must speak HTTPS (its first request
-//! learns the auth scheme); `GET /v2/` over both schemes at once where plain HTTP is allowed;
-//! the auth scheme an answer asks for (chosen by the engine's `AuthScheme::from_ping`).
+//! Connecting to a registry, as the engine's `probe` says: no ping for a registry that must
+//! speak HTTPS (its first request learns the auth scheme); plain HTTP on a guess for a port
+//! that may speak it, settled by the first answer; `GET /v2/` over both schemes at once where
+//! neither settles it; the auth scheme an answer asks for (the engine's
+//! `AuthScheme::from_ping`).
 
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
-use manifold_engine::registry::probe::{first_contact, plain_answer, FirstContact, PlainAnswer};
+use manifold_engine::registry::probe::{
+    first_contact, plain_answer, FirstContact, Known, PlainAnswer,
+};
 use manifold_engine::registry::{host, parse_challenges, AuthScheme, Endpoint, Subject};
 use ureq::http::Response;
 
@@ -22,20 +28,74 @@ impl Client {
             && (host::is_loopback(host) || self.insecure_for(host))
     }
 
+    /// What is known of `host` before anything is sent to it (see `probe::Known`).
+    fn known(&self, host: &str) -> Known {
+        Known {
+            plain_allowed: self.plain_allowed(host),
+            has_port: host::has_port(host),
+            tls_configured: self.agents().is_ok_and(|a| a.tls_configured(host)),
+        }
+    }
+
     /// First contact with `host`, as the engine's `probe::first_contact` says: a host that must
-    /// speak HTTPS gets no ping (its first real request carries the auth challenge); a host
-    /// that may speak plain HTTP is pinged over both schemes at once.
+    /// (or is expected to) speak HTTPS gets no ping, its first real request carrying the auth
+    /// challenge; a host with a port that may speak plain HTTP is spoken to over it on a guess
+    /// (see [`Client::settle`]); any other is pinged over both schemes at once.
     pub(super) fn connect(&self, host: &str) -> Result<Host, RegistryError> {
-        match first_contact(self.plain_allowed(host)) {
+        match first_contact(self.known(host)) {
             FirstContact::Https => Ok(Host::new(Endpoint::new("https", host), None, false)),
+            FirstContact::PlainGuess => Ok(Host::guessed(Endpoint::new("http", host))),
             FirstContact::ProbeBoth => self.probe(host),
         }
     }
 
+    /// What an answer over a guessed scheme says (`answer`: its status, `None` for a failed
+    /// connection): a registry's answer confirms the guess; a doubt (a TLS server's 400, no
+    /// answer) has both schemes probed, once for all threads, and gives the host to send
+    /// again to, if it is another.
+    pub(super) fn settle(
+        &self,
+        repo: &Repo,
+        host: &Host,
+        answer: Option<u16>,
+    ) -> Result<Option<Arc<Host>>, RegistryError> {
+        let Some(guess) = &host.guess else {
+            return Ok(None);
+        };
+        if guess.confirmed.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        if answer.is_some_and(|s| plain_answer(s) == PlainAnswer::Registry) {
+            guess.confirmed.store(true, Ordering::Release);
+            return Ok(None);
+        }
+        self.debug(|| {
+            format!(
+                "* {}: not a plain-HTTP answer; probing both schemes",
+                repo.host
+            )
+        });
+        guess
+            .settled
+            .get_or_init(|| {
+                let probed = self.probe(&repo.host)?;
+                if probed.endpoint.is_https() {
+                    return Ok(Some(Arc::new(probed)));
+                }
+                // the guess stands: what was odd was the answer, not the scheme
+                guess.confirmed.store(true, Ordering::Release);
+                if let Some(a) = probed.auth() {
+                    host.auth.lock().unwrap().get_or_insert(a);
+                }
+                Ok(None)
+            })
+            .clone()
+    }
+
     /// Opens a connection to `host` while another thread connects it, so the requests that
-    /// follow find one ready: a ping over each scheme it may speak, answers thrown away.
+    /// follow find one ready: a ping over each scheme it may speak, answers thrown away. Only
+    /// a host being probed is waited for; the others are connected at once.
     pub(super) fn warm(&self, host: &str) {
-        let plain = self.plain_allowed(host);
         let ping = |scheme: &str| {
             let url = Endpoint::new(scheme, host).ping();
             if let Ok(mut r) = self.send_once("GET", &url, &[], Body::Empty) {
@@ -43,13 +103,12 @@ impl Client {
                 let _ = r.body_mut().with_config().limit(64 * 1024).read_to_vec();
             }
         };
-        if plain {
+        if first_contact(self.known(host)) == FirstContact::ProbeBoth {
             std::thread::scope(|s| {
                 s.spawn(|| ping("https"));
                 ping("http");
             });
         }
-        // an HTTPS-only host is not pinged: its requests open their own connections at once
     }
 
     /// Pings `/v2/` over HTTPS and plain HTTP at once and keeps the scheme that answers as a

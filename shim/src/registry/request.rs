@@ -233,13 +233,18 @@ impl Client {
         repo: &Repo,
         req: &Req<'_>,
     ) -> Result<Response<ureq::Body>, RegistryError> {
-        let host = self.host(repo)?;
+        let mut host = self.host(repo)?;
+        // a URL built before a guessed scheme was corrected goes over the corrected one
+        let mut url = host
+            .endpoint
+            .rebase(req.url)
+            .unwrap_or_else(|| req.url.to_string());
         let mut refreshed = false;
         let mut extra_scope: Option<String> = None;
         let mut attempt = 1;
         // Credentials go to the registry's own host only, never to an upload Location (or any
         // URL the registry hands out) on another host.
-        let own_host = url_host(req.url).is_some_and(|h| h.eq_ignore_ascii_case(&repo.host));
+        let own_host = url_host(&url).is_some_and(|h| h.eq_ignore_ascii_case(&repo.host));
         let mut learned = false;
         loop {
             // what was known of the host's auth when this attempt went out
@@ -253,7 +258,18 @@ impl Client {
             if let Some(a) = auth {
                 h.push(("Authorization", a));
             }
-            match self.send_once(req.method, req.url, &h, req.body) {
+            let outcome = self.send_once(req.method, &url, &h, req.body);
+            if own_host && host.guess.is_some() {
+                // over a guessed scheme: does this answer settle it?
+                let answer = outcome.as_ref().ok().map(|r| r.status().as_u16());
+                if let Some(moved) = self.settle(repo, &host, answer)? {
+                    url = moved.endpoint.rebase(&url).unwrap_or(url);
+                    host = moved;
+                    learned = false;
+                    continue;
+                }
+            }
+            match outcome {
                 Err(e) => {
                     let retry = matches!(classify(&e), Failure::Transient(_))
                         .then(|| {
@@ -273,9 +289,9 @@ impl Client {
                             attempt += 1;
                         }
                         None if !host.probed && host.auth().is_none() => {
-                            return Err(self.first_contact_error(&repo.host, req.url, &e))
+                            return Err(self.first_contact_error(&repo.host, &url, &e))
                         }
-                        None => return Err(self.failure_error(&repo.host, req.url, &e)),
+                        None => return Err(self.failure_error(&repo.host, &url, &e)),
                     }
                 }
                 Ok(resp) => {
@@ -285,7 +301,7 @@ impl Client {
                         // No ping was made: this first answer says how the registry wants
                         // auth (a 401's challenge), and the request goes again with it.
                         learned = true;
-                        let scheme = self.scheme_of(req.url, &resp)?;
+                        let scheme = self.scheme_of(&url, &resp)?;
                         host.auth.lock().unwrap().get_or_insert(scheme.clone());
                         if status == 401 && !matches!(scheme, AuthScheme::Unsupported(_)) {
                             refreshed = true;
