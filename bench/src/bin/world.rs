@@ -37,7 +37,10 @@ use manifold_tests::{Auth, Format, LatencyProxy, Registry, Seeder, TestEnv, PASS
 
 const USAGE: &str = "usage: world [--quick] [--rtt MS] [--sizes 2,4,20,50] [--reps 3] \
 [--setups plain,basic-tls,token-tls] [--peers docker,podman,buildah,skopeo] [--baseline BIN] \
-[--manifold BIN] [--no-write]";
+[--manifold BIN] [--jobs N] [--no-write]";
+
+/// `--jobs`: the `MANIFOLD_JOBS` the manifold builds run with (else their default).
+static JOBS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 struct Args {
     rtt: Duration,
@@ -112,6 +115,9 @@ fn parse_args() -> Args {
             "--baseline" => a.baseline = Some(value(&mut it, "--baseline").into()),
             "--manifold" => a.manifold = Some(value(&mut it, "--manifold").into()),
             "--no-write" => a.write = false,
+            "--jobs" => {
+                let _ = JOBS.set(value(&mut it, "--jobs"));
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -306,7 +312,14 @@ impl Env {
 
     fn command(&self, args: &[String]) -> Command {
         let mut c = match self {
-            Env::Manifold(e, b) | Env::Docker(e, b) => e.command(b),
+            Env::Manifold(e, b) => {
+                let mut c = e.command(b);
+                if let Some(j) = JOBS.get() {
+                    c.env("MANIFOLD_JOBS", j);
+                }
+                c
+            }
+            Env::Docker(e, b) => e.command(b),
             Env::Containers(e, b, _) => {
                 let mut c = e.command(b);
                 c.env("XDG_RUNTIME_DIR", e.path("runtime"));

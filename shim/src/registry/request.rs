@@ -246,14 +246,20 @@ impl Client {
         // URL the registry hands out) on another host.
         let own_host = url_host(&url).is_some_and(|h| h.eq_ignore_ascii_case(&repo.host));
         let mut learned = false;
+        // whether the attempt before this one carried credentials: only a token that was sent
+        // and refused needs a new one; a request that went without (its 401 taught the scheme)
+        // takes a token another thread fetched meanwhile for the same scopes
+        let mut sent_before = false;
         loop {
             // what was known of the host's auth when this attempt went out
             let known = host.auth().is_some();
             let auth = if own_host {
-                self.authorization(repo, &host, &req.scopes, extra_scope.as_deref(), refreshed)?
+                let refresh = refreshed && sent_before;
+                self.authorization(repo, &host, &req.scopes, extra_scope.as_deref(), refresh)?
             } else {
                 None
             };
+            sent_before = auth.is_some();
             let mut h: Vec<(&str, String)> = req.headers.clone();
             if let Some(a) = auth {
                 h.push(("Authorization", a));
@@ -294,7 +300,7 @@ impl Client {
                         None => return Err(self.failure_error(&repo.host, &url, &e)),
                     }
                 }
-                Ok(resp) => {
+                Ok(mut resp) => {
                     let status = resp.status().as_u16();
                     // (a 5xx or 429 says nothing about auth: it is retried, then learnt from)
                     if !known && own_host && !learned && status != 429 && status < 500 {
@@ -306,6 +312,7 @@ impl Client {
                         if status == 401 && !matches!(scheme, AuthScheme::Unsupported(_)) {
                             refreshed = true;
                             extra_scope = challenge_of(&resp);
+                            drain(&mut resp);
                             continue;
                         }
                     }
@@ -318,11 +325,13 @@ impl Client {
                         if let Some(s) = challenge_of(&resp) {
                             extra_scope = Some(s);
                         }
+                        drain(&mut resp);
                         continue;
                     }
                     match self.status_retry(req.idempotent, attempt, &resp) {
                         Some(ms) => {
                             self.debug(|| format!("* retrying in {ms} ms"));
+                            drain(&mut resp);
                             std::thread::sleep(Duration::from_millis(ms));
                             attempt += 1;
                         }
@@ -332,6 +341,14 @@ impl Client {
             }
         }
     }
+}
+
+/// Reads what is left of an answer that is sent again (a 401's, a 503's): a connection whose
+/// answer was read whole goes back to the pool for the next attempt, where one dropped halfway
+/// is closed, and a new one costs a round trip (two with TLS). An error body is small; one
+/// bigger than 64 KiB is left, and its connection with it.
+fn drain(resp: &mut Response<ureq::Body>) {
+    let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
 }
 
 /// The scope a 401's Bearer challenge asks for, if any.
