@@ -244,8 +244,22 @@ impl Client {
                     Err(Broken::Send(e)) => (PatchFailure::Connection, e),
                 };
             failures += 1;
+            // out of tries after broken connections: say so once, without the session's URL
+            let broke = |e: &RegistryError| match (failure, e) {
+                (PatchFailure::Connection, RegistryError::Network { message, .. }) => {
+                    RegistryError::Upload {
+                        name: repo.name(),
+                        message: format!(
+                            "the connection broke {failures} times while blob {digest} was sent \
+                             ({message}); check the network to {} and run the command again",
+                            repo.host
+                        ),
+                    }
+                }
+                _ => e.clone(),
+            };
             let resume = match after_patch_failure(&self.opts.retry, failures, failure) {
-                AfterPatch::GiveUp => return Err(error),
+                AfterPatch::GiveUp => return Err(broke(&error)),
                 AfterPatch::StartOver => Resume::StartOver,
                 AfterPatch::AskStatus => {
                     self.pause(failures);
@@ -266,7 +280,7 @@ impl Client {
             };
             drop(reader);
             match resume {
-                Resume::GiveUp => return Err(error),
+                Resume::GiveUp => return Err(broke(&error)),
                 Resume::ContinueAt { offset, location } => {
                     self.debug(|| {
                         format!(
