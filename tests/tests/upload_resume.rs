@@ -288,3 +288,32 @@ fn a_gone_session_starts_over_and_lasting_breaks_fail_with_one_line() {
     assert!(f.fetch(repo, &f.layer).is_none());
     eprintln!("{}", lines[0]);
 }
+
+/// The same from an OCI layout folder: the layer is read again from its file.
+#[test]
+fn a_layout_source_is_read_again_from_where_the_registry_stands() {
+    let Some(dst) = Registry::start(Auth::None) else {
+        return;
+    };
+    let proxy = FaultProxy::in_front_of(&dst);
+    let env = env();
+    let dir = env.path("layout");
+    manifold_tests::layout::write_layout(&dir, 1, |_| layer_bytes());
+    let layer = sha256(&layer_bytes());
+    let repo = "fromdisk/app";
+    let uploads = format!("/v2/{repo}/blobs/uploads/");
+    proxy.fault("PATCH", &uploads, When::Nth(3), Fault::ResetMidRequestBody);
+    let dest = format!("{}/{repo}:v1", proxy.host());
+    let src = format!("oci:{}:img0", dir.display());
+    let list = format!("{}/fromdisk/list:v1", proxy.host());
+    env.manifold(&["create", &list, &src]).success();
+    let out = env.manifold(&["push", "--yes", &list, &dest]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let patches = proxy.matching("PATCH", &uploads);
+    assert!(patches[2].fault.is_some(), "{patches:#?}");
+    assert_eq!(content_range(&patches[3]), (2 * CHUNK, 3 * CHUNK - 1));
+    assert!(patches.iter().all(|l| session(l) == session(&patches[0])));
+    assert_eq!(sent_bytes(&patches) - LAYER, CHUNK);
+    let got = get(&format!("{}/v2/{repo}/blobs/{layer}", dst.base_url())).expect("the layer");
+    assert_eq!((got.len() as u64, sha256(&got)), (LAYER, layer));
+}
