@@ -66,6 +66,8 @@ fn env() -> TestEnv {
 /// fault proxy.
 struct Fixture {
     _src: Registry,
+    /// In front of the source, forwarding only: its log shows how the source was read.
+    sproxy: FaultProxy,
     dst: Registry,
     proxy: FaultProxy,
     env: TestEnv,
@@ -79,12 +81,14 @@ impl Fixture {
         let dst = Registry::start(Auth::None)?;
         let layer = seed_big_image(&src);
         let proxy = FaultProxy::in_front_of(&dst);
+        let sproxy = FaultProxy::in_front_of(&src);
         let env = env();
         let list = format!("{}/copied/list:v1", proxy.host());
-        env.manifold(&["create", &list, &format!("{}/src/big:v1", src.host())])
+        env.manifold(&["create", &list, &format!("{}/src/big:v1", sproxy.host())])
             .success();
         Some(Fixture {
             _src: src,
+            sproxy,
             dst,
             proxy,
             env,
@@ -227,6 +231,12 @@ fn a_patch_broken_mid_body_continues_in_its_session_at_the_registrys_offset() {
         2,
         "one session for the layer, one for the config: {log:#?}"
     );
+    // the source was read again from the chunk's start with a Range GET
+    let reads = f
+        .sproxy
+        .matching("GET", &format!("/v2/src/big/blobs/{}", f.layer));
+    let ranges: Vec<Option<&str>> = reads.iter().map(|l| l.header("range")).collect();
+    assert_eq!(ranges, vec![None, Some("bytes=65536-")], "{reads:#?}");
     assert_blob_is_the_layer(&f, repo);
     assert!(get(&format!("{}/v2/{repo}/manifests/v1", f.dst.base_url())).is_some());
 }
