@@ -254,10 +254,14 @@ impl fmt::Display for VerifyError {
 impl std::error::Error for VerifyError {}
 
 /// Incremental hashing for content that arrives in pieces (blobs streamed by the shim).
+/// `Clone` keeps the state at a point of the stream: an upload resumed in the middle of a
+/// chunk goes on from the state at the chunk's start.
+#[derive(Clone)]
 pub struct Hasher {
     inner: HasherInner,
 }
 
+#[derive(Clone)]
 enum HasherInner {
     Sha256(sha2::Sha256),
     Sha512(sha2::Sha512),
@@ -433,6 +437,19 @@ mod tests {
         h.update(b"hello ");
         h.update(b"world");
         assert_eq!(h.finish(), Digest::sha256(b"hello world"));
+    }
+
+    #[test]
+    fn a_clone_goes_on_from_where_it_was_taken() {
+        for alg in [Algorithm::Sha256, Algorithm::Sha512, Algorithm::Blake3] {
+            let mut h = Hasher::new(&alg).unwrap();
+            h.update(b"hello ");
+            let mut at_start = h.clone();
+            h.update(b"wor");
+            at_start.update(b"world");
+            h.update(b"ld");
+            assert_eq!(at_start.finish(), h.finish(), "{alg:?}");
+        }
     }
 
     proptest! {

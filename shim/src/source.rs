@@ -29,13 +29,15 @@ pub trait Remote: Sync {
         digest: &Digest,
         from_path: &str,
     ) -> CliResult<Option<String>>;
-    /// Uploads a blob from a reader (streamed), optionally into an open upload session.
+    /// Uploads a blob from a source that can be read again from any offset (streamed; a chunk
+    /// that breaks off is sent again from where the registry stands), optionally into an open
+    /// upload session.
     fn upload_blob(
         &self,
         repository: &Reference,
         digest: &Digest,
         size: u64,
-        data: &mut dyn std::io::Read,
+        data: &mut dyn crate::registry::BlobSource,
         session: Option<String>,
     ) -> CliResult<()>;
     /// Streams a blob from one repository (any registry) into another, verified, into

@@ -51,6 +51,10 @@ pub enum Fault {
     /// Close the connection with a TCP reset before any reply (the request may have reached
     /// nobody). Also what the body faults do to a reply without a body (HEAD).
     ResetBeforeReply,
+    /// Read half of the request's body (by its Content-Length), forward nothing to the
+    /// registry, and reset the connection: a connection that breaks while an upload's chunk
+    /// is being sent, the registry holding none of that chunk.
+    ResetMidRequestBody,
     /// Forward, then send the reply's head and half its body, then a TCP reset.
     ResetMidBody,
     /// Forward, then send the reply's head (with the full Content-Length) and half its body,
@@ -467,6 +471,19 @@ fn read_request(r: &mut BufReader<TcpStream>, w: &mut TcpStream) -> io::Result<O
         }
         Some(_) => {}
     }
+    let Some(mut req) = read_request_head(r, w)? else {
+        return Ok(None);
+    };
+    req.body = read_body(r, &req.headers, false)?;
+    Ok(Some(req))
+}
+
+/// A request's head (its body left unread: `body` is empty), after the same checks as
+/// [`read_request`]; a `100-continue` is answered.
+fn read_request_head(
+    r: &mut BufReader<TcpStream>,
+    w: &mut TcpStream,
+) -> io::Result<Option<Request>> {
     let Some((start, headers)) = read_head(r)? else {
         return Ok(None);
     };
@@ -477,12 +494,11 @@ fn read_request(r: &mut BufReader<TcpStream>, w: &mut TcpStream) -> io::Result<O
     if header(&headers, "expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
         w.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
     }
-    let body = read_body(r, &headers, false)?;
     Ok(Some(Request {
         method: method.to_string(),
         target: target.to_string(),
         headers,
-        body,
+        body: Vec::new(),
     }))
 }
 
@@ -626,7 +642,7 @@ fn proxy_connection(stream: TcpStream, s: &Shared) -> io::Result<()> {
         if s.stopped() {
             break;
         }
-        let Some(req) = read_request(&mut r, &mut w)? else {
+        let Some(mut req) = read_request_head(&mut r, &mut w)? else {
             break;
         };
         let at = Instant::now();
@@ -661,6 +677,17 @@ fn proxy_connection(stream: TcpStream, s: &Shared) -> io::Result<()> {
                 l.status = status;
             }
         };
+        if let Some(Fault::ResetMidRequestBody) = &fault {
+            // take half of what the client sends, give the registry none of it, and reset
+            let half = header(&req.headers, "content-length")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+                / 2;
+            let _ = io::copy(&mut (&mut r).take(half), &mut io::sink());
+            reset(w);
+            return Ok(());
+        }
+        req.body = read_body(&mut r, &req.headers, false)?;
         let head_only = req.method == "HEAD";
         match &fault {
             Some(Fault::Status(code)) => {

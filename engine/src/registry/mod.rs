@@ -20,6 +20,7 @@ pub mod registries_conf;
 pub mod retry;
 pub mod shortnames;
 pub mod status;
+pub mod upload_resume;
 pub mod urls;
 pub mod verify;
 

@@ -132,7 +132,7 @@ mod tests {
             _: &Reference,
             _: &Digest,
             _: u64,
-            _: &mut dyn std::io::Read,
+            _: &mut dyn crate::registry::BlobSource,
             session: Option<String>,
         ) -> CliResult<()> {
             self.log(format!("upload {session:?}"));

@@ -3,6 +3,8 @@
 //! registry) into another.
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use manifold_engine::digest::Hasher;
@@ -14,6 +16,7 @@ use super::error::RegistryError;
 use super::repo::Repo;
 use super::request::Req;
 use super::transport::{self, classify, Failure};
+use super::upload::BlobSource;
 
 impl Client {
     /// `GET /v2/<path>/blobs/<digest>`, streamed into `out` and verified on the way (redirects
@@ -23,6 +26,19 @@ impl Client {
         &self,
         repo: &Repo,
         digest: &Digest,
+        out: &mut dyn Write,
+    ) -> Result<u64, RegistryError> {
+        self.get_blob_from(repo, digest, 0, out)
+    }
+
+    /// The blob's bytes from `start` on (`Range: bytes=START-` when `start` > 0), streamed into
+    /// `out`; returns the blob's size. Only a stream from the first byte can be verified here:
+    /// a later start is the tail of an upload whose own hasher covers the blob.
+    fn get_blob_from(
+        &self,
+        repo: &Repo,
+        digest: &Digest,
+        start: u64,
         out: &mut dyn Write,
     ) -> Result<u64, RegistryError> {
         let host = self.host(repo)?;
@@ -35,7 +51,7 @@ impl Client {
                 message: format!("cannot verify digest algorithm {}", digest.algorithm_str()),
                 errors: None,
             })?;
-        let mut total = 0u64;
+        let mut total = start;
         let mut attempt = 1;
         // A body that breaks off is resumed where it stopped (`Range`), up to the retry count;
         // a registry that ignores the Range gets its first bytes skipped.
@@ -106,7 +122,7 @@ impl Client {
             }
         }
         let computed = hasher.finish();
-        if &computed != digest {
+        if start == 0 && &computed != digest {
             return Err(RegistryError::DigestMismatch {
                 what: format!("blob {}@{digest}", repo.name()),
                 expected: digest.clone(),
@@ -160,7 +176,9 @@ impl Client {
     }
 
     /// Streams a blob from one repository (possibly on another registry) into another, with at
-    /// most one chunk in memory: the source is read on a helper thread through a pipe.
+    /// most a few transfer buffers in memory: the source is read on a helper thread through a
+    /// bounded channel. When the upload must send bytes again (a chunk broke off), the source
+    /// is read again from that offset with a `Range` GET on a new helper thread.
     pub fn copy_blob(
         &self,
         from: &Repo,
@@ -169,56 +187,102 @@ impl Client {
         size: u64,
         session: Option<String>,
     ) -> Result<(), RegistryError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-        struct ChanWriter(std::sync::mpsc::SyncSender<Vec<u8>>);
-        impl Write for ChanWriter {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0
-                    .send(b.to_vec())
-                    .map_err(|_| std::io::Error::other("upload stopped"))?;
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        struct ChanReader {
-            rx: std::sync::mpsc::Receiver<Vec<u8>>,
-            cur: Vec<u8>,
-            pos: usize,
-        }
-        impl Read for ChanReader {
-            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-                while self.pos == self.cur.len() {
-                    match self.rx.recv() {
-                        Ok(v) => {
-                            self.cur = v;
-                            self.pos = 0;
-                        }
-                        Err(_) => return Ok(0),
-                    }
-                }
-                let n = out.len().min(self.cur.len() - self.pos);
-                out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-                self.pos += n;
-                Ok(n)
-            }
-        }
-        std::thread::scope(|s| {
-            let reader = s.spawn(move || {
-                let mut w = ChanWriter(tx);
-                self.get_blob(from, digest, &mut w)
-            });
-            let mut r = ChanReader {
-                rx,
-                cur: Vec::new(),
-                pos: 0,
+        let source = self.stream_source(from, digest)?;
+        std::thread::scope(|scope| {
+            let mut refetch = Refetch {
+                scope,
+                client: self,
+                from: &source,
+                digest,
+                current: None,
             };
-            let up = self.upload_blob(to, digest, size, &mut r, session);
-            drop(r);
-            let down = reader.join().expect("blob reader thread");
-            down?;
-            up
+            let up = self.upload_blob(to, digest, size, &mut refetch, session);
+            let down = refetch.current.take().map(|(h, stopped)| {
+                let r = h.join().expect("blob reader thread");
+                (r, stopped.load(Ordering::SeqCst))
+            });
+            match (up, down) {
+                // the source failed first: that is the cause
+                (_, Some((Err(e), false))) => Err(e),
+                (up, _) => up,
+            }
         })
+    }
+}
+
+/// The blob at its source, opened at an offset on a helper thread each time the upload asks.
+struct Refetch<'scope, 'env> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    client: &'env Client,
+    from: &'env Repo,
+    digest: &'env Digest,
+    /// The latest reader thread, and whether it stopped because the upload stopped reading.
+    #[allow(clippy::type_complexity)]
+    current: Option<(
+        std::thread::ScopedJoinHandle<'scope, Result<u64, RegistryError>>,
+        Arc<AtomicBool>,
+    )>,
+}
+
+impl BlobSource for Refetch<'_, '_> {
+    fn open_at(&mut self, offset: u64) -> std::io::Result<Box<dyn Read + '_>> {
+        // An earlier reader ends at its next write, its channel's receiver being gone: a
+        // detached scoped thread, joined when the copy's scope ends.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let (client, from, digest) = (self.client, self.from, self.digest);
+        let flag = stopped.clone();
+        let handle = self.scope.spawn(move || {
+            let mut w = ChanWriter { tx, stopped: flag };
+            client.get_blob_from(from, digest, offset, &mut w)
+        });
+        self.current = Some((handle, stopped));
+        Ok(Box::new(ChanReader {
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+        }))
+    }
+}
+
+struct ChanWriter {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    stopped: Arc<AtomicBool>,
+}
+
+impl Write for ChanWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.tx.send(b.to_vec()).is_err() {
+            self.stopped.store(true, Ordering::SeqCst);
+            return Err(std::io::Error::other("upload stopped"));
+        }
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+struct ChanReader {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChanReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(v) => {
+                    self.cur = v;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.cur.len() - self.pos);
+        out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }

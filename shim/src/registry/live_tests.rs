@@ -3,8 +3,6 @@
 //! (`registry.rs` for inspect, `push.rs` for push); these tests pin down the client's own calls:
 //! a 202 mount continuing in its session, chunking, token caching.
 
-use std::io::Cursor;
-
 use manifold_engine::Digest;
 use manifold_tests::seed::{sha256, Format};
 use manifold_tests::{Auth, Registry, Seeder, PASSWORD, USER};
@@ -65,7 +63,7 @@ fn mount_upload_copy_and_put_against_distribution() {
                 &dst,
                 &config.0,
                 config.1,
-                &mut Cursor::new(bytes),
+                &mut bytes.as_slice(),
                 Some(location),
             )
             .unwrap();
@@ -117,7 +115,7 @@ fn mount_upload_copy_and_put_against_distribution() {
     let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let big_d = Digest::parse(&sha256(&big)).unwrap();
     let patches = reg.count("PATCH", "/v2/dst/b/blobs/uploads/");
-    c.upload_blob(&dst, &big_d, big.len() as u64, &mut Cursor::new(&big), None)
+    c.upload_blob(&dst, &big_d, big.len() as u64, &mut big.as_slice(), None)
         .unwrap();
     assert_eq!(reg.count("PATCH", "/v2/dst/b/blobs/uploads/") - patches, 5);
     let mut back = Vec::new();
@@ -127,7 +125,7 @@ fn mount_upload_copy_and_put_against_distribution() {
     // content that does not match its digest is refused before the closing PUT
     let wrong = Digest::parse(&sha256(b"something else")).unwrap();
     let e = c
-        .upload_blob(&dst, &wrong, 3, &mut Cursor::new(b"abc".to_vec()), None)
+        .upload_blob(&dst, &wrong, 3, &mut &b"abc"[..], None)
         .unwrap_err();
     assert!(matches!(e, RegistryError::DigestMismatch { .. }), "{e}");
 

@@ -86,12 +86,21 @@ impl Client {
         digest: &Digest,
         out: &mut dyn Write,
     ) -> Result<u64, RegistryError> {
-        let sources = self.pull_repos(repo, true)?;
-        let (last, mirrors) = sources.split_last().expect("the registry itself");
-        let source = mirrors
-            .iter()
+        let source = self.stream_source(repo, digest)?;
+        self.get_blob_at(&source, digest, out)
+    }
+
+    /// Where a stream of the blob comes from: the first mirror that has it, else the registry.
+    pub(super) fn stream_source(
+        &self,
+        repo: &Repo,
+        digest: &Digest,
+    ) -> Result<Repo, RegistryError> {
+        let mut sources = self.pull_repos(repo, true)?;
+        let last = sources.pop().expect("the registry itself");
+        Ok(sources
+            .into_iter()
             .find(|r| matches!(self.head_blob(r, digest), Ok(Some(_))))
-            .unwrap_or(last);
-        self.get_blob_at(source, digest, out)
+            .unwrap_or(last))
     }
 }

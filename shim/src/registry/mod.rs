@@ -43,4 +43,4 @@ pub use options::Options;
 pub use options::CHUNK;
 pub use remote::{target_of, RemoteClient};
 pub use repo::Repo;
-pub use upload::Mount;
+pub use upload::{BlobSource, Mount};

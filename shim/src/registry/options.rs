@@ -219,7 +219,9 @@ impl Options {
 
     /// The options the command line asks for: `--insecure` or `--tls-verify=false`, `--cert-dir`,
     /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`; and from
-    /// the environment `MANIFOLD_TIMEOUT` (seconds) and `MANIFOLD_RESOLVE` (HOST:PORT:ADDRESS).
+    /// the environment `MANIFOLD_TIMEOUT` (seconds), `MANIFOLD_RESOLVE` (HOST:PORT:ADDRESS) and
+    /// `MANIFOLD_CHUNK_SIZE` (bytes per upload chunk, default [`CHUNK`]: a tuning and test
+    /// knob).
     /// `personality` (from `--compat`, `MANIFOLD_COMPAT` or the program's name) chooses the
     /// certs.d roots and whether podman's registries.conf applies.
     pub fn from_args(args: &crate::cli::RegistryArgs, personality: Personality) -> Options {
@@ -236,6 +238,19 @@ impl Options {
             match transport::Resolve::parse_list(&v) {
                 Ok(r) => net.resolve = r,
                 Err(e) => settings_error = Some(e),
+            }
+        }
+        // A tuning and test knob, not a flag: small chunks make a blob of a few hundred KiB
+        // travel as many PATCHes (what resuming a broken one is tested with).
+        let mut chunk_size = CHUNK;
+        if let Some(v) = env("MANIFOLD_CHUNK_SIZE") {
+            match v.trim().parse::<usize>() {
+                Ok(n) if n > 0 => chunk_size = n,
+                _ => {
+                    settings_error = Some(format!(
+                        "MANIFOLD_CHUNK_SIZE={v} is not a size in bytes; set a positive number or unset it"
+                    ))
+                }
             }
         }
         let jobs = args
@@ -260,6 +275,7 @@ impl Options {
             ),
             net,
             settings_error,
+            chunk_size,
             ..Options::default()
         }
     }

@@ -137,7 +137,7 @@ impl Remote for RemoteClient {
         repository: &Reference,
         digest: &Digest,
         size: u64,
-        data: &mut dyn std::io::Read,
+        data: &mut dyn super::BlobSource,
         session: Option<String>,
     ) -> CliResult<()> {
         self.client
