@@ -495,7 +495,7 @@ pub struct RegistryArgs {
     /// Directory of *.crt CA certificates to trust for the registry
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<std::path::PathBuf>,
-    /// Concurrent requests (default 8, or MANIFOLD_JOBS)
+    /// Concurrent requests and uploads (default 32 requests, 8 uploads; or MANIFOLD_JOBS)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Log every request and response line to stderr, secrets redacted

@@ -153,7 +153,7 @@ fn main() {
     let config_path = env.path("floor.curl");
     fs::write(&config_path, config).unwrap();
     let reference = format!("{}/bench:list", reg.host());
-    let check = || timed(env.command(&manifold).args(["check", &reference]));
+    let check = || timed(env.command(&manifold).args(["check", "--jobs", "8", &reference]));
     let floor = || {
         timed(
             Command::new(&curl)
@@ -193,7 +193,7 @@ fn main() {
     let title = format!("## check of a {platforms}-platform list");
     let section = format!(
         "{title}\n\nWritten by `bench/src/bin/check.rs` (`cargo run --release -p manifold-bench --bin check`); {date_t}, git {git}, load {load_t}.\n\
-         The list {digest} has {platforms} images (one layer each); both tools make the same {req} requests to the same registry (the list, each manifest, config and layer; manifold HEADs the layers, curl GETs them), {reps} timed runs each after a warm-up, alternating, manifold with its default 8 jobs and `curl --parallel --parallel-max 8` on kept-alive connections. Wall time includes process start.\n\n\
+         The list {digest} has {platforms} images (one layer each); both tools make the same {req} requests to the same registry (the list, each manifest, config and layer; manifold HEADs the layers, curl GETs them), {reps} timed runs each after a warm-up, alternating, manifold with `--jobs 8` and `curl --parallel --parallel-max 8` on kept-alive connections. Wall time includes process start.\n\n\
          | tool | median ms |\n|---|---:|\n| manifold check | {m:.1} |\n| curl --parallel (floor) | {c:.1} |\n\n\
          manifold check / curl: **{ratio:.3}**\n",
         date_t = date.trim(),

@@ -968,8 +968,9 @@ fn render(args: &Args, env: &Environment, results: &Results) -> String {
     );
     let _ = writeln!(
         o,
-        "- Method: {} timed runs per row after 1 warm-up, the tools alternating; wall = spawn to wait4; RSS = the child's ru_maxrss (median); requests = registry access-log lines during the run. Floor = `curl --parallel --parallel-max 8` GETting each image's manifest and config (2N requests) on kept-alive connections, process start included. manifold runs with its default 8 jobs.\n",
-        args.reps
+        "- Method: {} timed runs per row after 1 warm-up, the tools alternating; wall = spawn to wait4; RSS = the child's ru_maxrss (median); requests = registry access-log lines during the run. Floor = `curl --parallel --parallel-max 8` GETting each image's manifest and config (2N requests) on kept-alive connections, process start included. manifold runs with its default widths ({} requests at once).\n",
+        args.reps,
+        manifold_engine::registry::width::REQUESTS
     );
 
     // Start-up.

@@ -95,6 +95,14 @@ pub enum Action {
     Layer { scan: bool },
 }
 
+impl Action {
+    /// Whether it moves a blob's bytes (a layer streamed), held to the transfer width
+    /// (`registry::width`) rather than the request width.
+    pub fn is_transfer(&self) -> bool {
+        matches!(self, Action::Layer { .. })
+    }
+}
+
 /// The host's answer to a [`Want`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Supplied {

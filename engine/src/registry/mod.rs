@@ -23,6 +23,7 @@ pub mod status;
 pub mod upload_resume;
 pub mod urls;
 pub mod verify;
+pub mod width;
 
 pub use auth::{
     challenge_scope, choose_scheme, merge_scopes, parse_challenges, parse_token_response,

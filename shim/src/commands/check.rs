@@ -24,7 +24,8 @@ pub fn run(ctx: &Context, args: &CheckArgs, client: &Client) -> CliResult {
         None
     };
     let mut started = walking::start(ctx, client, &args.reference, options, scanner)?;
-    walking::drive(&mut started.walk, &started.fetcher, client.options().jobs);
+    let o = client.options();
+    walking::drive(&mut started.walk, &started.fetcher, o.jobs, o.transfers);
     let report = started.walk.report();
     let mut out = std::io::stdout().lock();
     let text = if args.json {

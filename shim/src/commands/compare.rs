@@ -26,7 +26,8 @@ pub fn run(ctx: &Context, args: &CompareArgs, client: &Client) -> CliResult {
         ..Options::default()
     };
     let mut started = walking::start(ctx, client, &args.reference, options, None)?;
-    walking::drive(&mut started.walk, &started.fetcher, client.options().jobs);
+    let o = client.options();
+    walking::drive(&mut started.walk, &started.fetcher, o.jobs, o.transfers);
     let report = started.walk.report();
     // a comparison of what could not be fetched would be a comparison of nothing
     if let Some(f) = report

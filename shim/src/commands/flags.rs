@@ -132,11 +132,10 @@ pub fn tags(tags: &[String]) -> CliResult {
     Ok(())
 }
 
-/// The number of concurrent requests: `--jobs`, else `MANIFOLD_JOBS`, else 8.
+/// The number of concurrent requests: `--jobs`, else `MANIFOLD_JOBS`, else the engine's
+/// default request width (`width::widths`; blob uploads are held narrower by the client).
 pub fn jobs(flag: Option<usize>) -> usize {
-    flag.or_else(|| std::env::var("MANIFOLD_JOBS").ok()?.parse().ok())
-        .unwrap_or(8)
-        .clamp(1, 64)
+    manifold_engine::registry::width::widths(crate::registry::jobs_asked(flag)).requests
 }
 
 #[cfg(test)]

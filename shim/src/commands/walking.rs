@@ -160,14 +160,20 @@ pub fn start<'a>(
     })
 }
 
-/// Runs the walk to its end: each round, everything it wants, at most `jobs` at once.
-pub fn drive(walk: &mut Walk, fetcher: &Fetcher, jobs: usize) {
+/// Runs the walk to its end: each round, everything it wants, at most `jobs` at once, or
+/// `transfers` for a round that streams layers.
+pub fn drive(walk: &mut Walk, fetcher: &Fetcher, jobs: usize, transfers: usize) {
     loop {
         let wants = walk.wants();
         if wants.is_empty() {
             break;
         }
-        let answers = crate::pool::run_bounded(jobs, wants, |w| {
+        let width = if wants.iter().any(|w| w.action.is_transfer()) {
+            transfers.min(jobs)
+        } else {
+            jobs
+        };
+        let answers = crate::pool::run_bounded(width, wants, |w| {
             let (supplied, exes) = fetcher.fetch(&w);
             (w, supplied, exes)
         });

@@ -103,7 +103,7 @@ pub fn run(
         .begin("pushing", "blobs and manifests", count, bytes_total);
     let mut lines = Vec::new();
     for wave in waves {
-        let done = try_run_bounded(p.jobs.clamp(1, 64), wave, |s| {
+        let done = try_run_bounded(p.jobs.max(1), wave, |s| {
             let size = match &s {
                 PushStep::MountBlob { size, .. } | PushStep::CopyBlob { size, .. } => *size,
                 _ => 0,

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use manifold_engine::registry::{AuthScheme, Endpoint};
@@ -96,16 +96,41 @@ pub struct Client {
     agents: OnceLock<Result<Agents, RegistryError>>,
     hosts: Mutex<HashMap<String, Slot>>,
     lookups: Mutex<HashMap<(String, String), Lookup>>,
+    /// Blob uploads that may still start (`Options::transfers`), and the wait for one to end.
+    transfers: (Mutex<usize>, Condvar),
+}
+
+/// A blob upload's place among the few allowed at once; given back when dropped.
+pub(super) struct TransferSlot<'a>(&'a (Mutex<usize>, Condvar));
+
+impl Drop for TransferSlot<'_> {
+    fn drop(&mut self) {
+        *self.0 .0.lock().unwrap() += 1;
+        self.0 .1.notify_one();
+    }
 }
 
 impl Client {
     pub fn new(opts: Options) -> Client {
         Client {
-            opts,
             agents: OnceLock::new(),
             hosts: Mutex::new(HashMap::new()),
             lookups: Mutex::new(HashMap::new()),
+            transfers: (Mutex::new(opts.transfers.max(1)), Condvar::new()),
+            opts,
         }
+    }
+
+    /// Waits for a place among the blob uploads allowed at once (`Options::transfers`): the
+    /// requests around them go wider, but each upload may hold a chunk in memory.
+    pub(super) fn transfer_slot(&self) -> TransferSlot<'_> {
+        let (free, ended) = &self.transfers;
+        let mut n = free.lock().unwrap();
+        while *n == 0 {
+            n = ended.wait(n).unwrap();
+        }
+        *n -= 1;
+        TransferSlot(&self.transfers)
     }
 
     pub fn options(&self) -> &Options {

@@ -35,7 +35,7 @@ mod live_tests;
 pub use client::Client;
 pub use error::RegistryError;
 pub use manifest::Manifest;
-pub use options::Options;
+pub use options::{jobs_asked, Options};
 #[allow(
     unused_imports,
     reason = "CHUNK is the client's API (the default of Options::chunk_size) for callers that size uploads"

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use manifold_engine::registry::registries_conf::{self, RegistriesConf};
-use manifold_engine::registry::{certs, RetryPolicy};
+use manifold_engine::registry::{certs, width, RetryPolicy};
 
 use super::creds::CredentialConfig;
 use super::transport;
@@ -151,8 +151,10 @@ pub struct Options {
     /// The `certs.d` roots searched for a `HOST:PORT` folder, in order (`MANIFOLD_CERTS_D`, else
     /// the personality's defaults; see `agents.rs`); when set, these and not the lazy ones.
     pub certs_d: Option<Vec<PathBuf>>,
-    /// Concurrent requests at most.
+    /// Concurrent requests at most (the engine's `width::widths`).
     pub jobs: usize,
+    /// Concurrent blob uploads at most (within `jobs`).
+    pub transfers: usize,
     /// Log requests and responses (secrets redacted) to stderr.
     pub debug: bool,
     pub credentials: CredentialConfig,
@@ -176,7 +178,8 @@ impl Default for Options {
             cert_dir: None,
             certs_d: Some(Vec::new()),
             lazy: Lazy::default(),
-            jobs: 8,
+            jobs: width::REQUESTS,
+            transfers: width::TRANSFERS,
             debug: false,
             credentials: CredentialConfig::default(),
             retry: RetryPolicy::default(),
@@ -218,7 +221,7 @@ impl Options {
     }
 
     /// The options the command line asks for: `--insecure` or `--tls-verify=false`, `--cert-dir`,
-    /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else 8), `--debug`; and from
+    /// `--creds`, `--authfile`, `--jobs` (else `MANIFOLD_JOBS`, else the engine's default widths), `--debug`; and from
     /// the environment `MANIFOLD_TIMEOUT` (seconds), `MANIFOLD_RESOLVE` (HOST:PORT:ADDRESS) and
     /// `MANIFOLD_CHUNK_SIZE` (bytes per upload chunk, default [`CHUNK`]: a tuning and test
     /// knob).
@@ -253,21 +256,14 @@ impl Options {
                 }
             }
         }
-        let jobs = args
-            .jobs
-            .or_else(|| {
-                std::env::var("MANIFOLD_JOBS")
-                    .ok()
-                    .and_then(|v| v.trim().parse().ok())
-            })
-            .unwrap_or(8)
-            .max(1);
+        let widths = width::widths(jobs_asked(args.jobs));
         Options {
             insecure: args.insecure || args.tls_verify == Some(false),
             cert_dir: args.cert_dir.clone(),
             certs_d: None,
             lazy: Lazy::new(personality),
-            jobs,
+            jobs: widths.requests,
+            transfers: widths.transfers,
             debug: args.debug,
             credentials: CredentialConfig::from_env(
                 args.creds.as_deref(),
@@ -279,4 +275,10 @@ impl Options {
             ..Options::default()
         }
     }
+}
+
+/// The width `--jobs` asks for, else `MANIFOLD_JOBS`, else none (the engine's defaults apply:
+/// `width::widths`).
+pub fn jobs_asked(flag: Option<usize>) -> Option<usize> {
+    flag.or_else(|| std::env::var("MANIFOLD_JOBS").ok()?.trim().parse().ok())
 }

@@ -131,6 +131,8 @@ impl Client {
         data: &mut dyn BlobSource,
         session: Option<String>,
     ) -> Result<(), RegistryError> {
+        // few uploads at once, however wide the requests around them go (`width::widths`)
+        let _slot = self.transfer_slot();
         let host = self.host(repo)?;
         let scopes = || vec![Scope::push(&repo.path)];
         // Opening a session changes nothing anyone sees, so its POST is retried.
@@ -384,7 +386,9 @@ impl Client {
             }
         }
         let host = self.host(repo).map_err(Broken::Source)?;
-        let loc = req.url;
+        // a session opened before a guessed scheme was corrected goes over the corrected one
+        let rebased = host.endpoint.rebase(req.url);
+        let loc = rebased.as_deref().unwrap_or(req.url);
         let url_host = manifold_engine::registry::url_host(loc).unwrap_or("");
         // credentials go to the registry's own host only, never to another host's Location
         let auth = if url_host.eq_ignore_ascii_case(&repo.host) {
