@@ -459,18 +459,6 @@ fn read_body(
 }
 
 fn read_request(r: &mut BufReader<TcpStream>, w: &mut TcpStream) -> io::Result<Option<Request>> {
-    // Not HTTP (a TLS ClientHello from a client trying HTTPS first): say so and close, as Go's
-    // server does, rather than wait for a line that never comes.
-    match r.fill_buf()?.first() {
-        None => return Ok(None),
-        Some(b) if !b.is_ascii_uppercase() => {
-            let _ = w.write_all(
-                b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-            );
-            return Ok(None);
-        }
-        Some(_) => {}
-    }
     let Some(mut req) = read_request_head(r, w)? else {
         return Ok(None);
     };
@@ -484,6 +472,18 @@ fn read_request_head(
     r: &mut BufReader<TcpStream>,
     w: &mut TcpStream,
 ) -> io::Result<Option<Request>> {
+    // Not HTTP (a TLS ClientHello from a client trying HTTPS first): say so and close, as Go's
+    // server does, rather than wait for a line that never comes.
+    match r.fill_buf()?.first() {
+        None => return Ok(None),
+        Some(b) if !b.is_ascii_uppercase() => {
+            let _ = w.write_all(
+                b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+            return Ok(None);
+        }
+        Some(_) => {}
+    }
     let Some((start, headers)) = read_head(r)? else {
         return Ok(None);
     };
