@@ -153,7 +153,12 @@ fn main() {
     let config_path = env.path("floor.curl");
     fs::write(&config_path, config).unwrap();
     let reference = format!("{}/bench:list", reg.host());
-    let check = || timed(env.command(&manifold).args(["check", "--jobs", "8", &reference]));
+    let check = || {
+        timed(
+            env.command(&manifold)
+                .args(["check", "--jobs", "8", &reference]),
+        )
+    };
     let floor = || {
         timed(
             Command::new(&curl)

@@ -35,12 +35,12 @@ mod live_tests;
 pub use client::Client;
 pub use error::RegistryError;
 pub use manifest::Manifest;
-pub use options::{jobs_asked, Options};
 #[allow(
     unused_imports,
     reason = "CHUNK is the client's API (the default of Options::chunk_size) for callers that size uploads"
 )]
 pub use options::CHUNK;
+pub use options::{jobs_asked, Options};
 pub use remote::{target_of, RemoteClient};
 pub use repo::Repo;
 pub use upload::{BlobSource, Mount};

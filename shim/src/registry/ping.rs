@@ -111,6 +111,44 @@ impl Client {
         }
     }
 
+    /// Opens `n` connections to `repo`'s registry for the requests that follow (a `GET /v2/`
+    /// each, its answer read and thrown away, the connection left in the pool), while the
+    /// caller's own request is in flight. The host's scheme must be known without a probe
+    /// (else the probe opens connections of its own): nothing is sent otherwise.
+    pub(super) fn preconnect(&self, repo: &Repo, n: usize) {
+        if n == 0 || first_contact(self.known(&repo.host)) == FirstContact::ProbeBoth {
+            return;
+        }
+        let Ok(host) = self.host(repo) else {
+            return;
+        };
+        let url = host.endpoint.ping();
+        std::thread::scope(|s| {
+            for _ in 0..n {
+                s.spawn(|| {
+                    if let Ok(mut r) = self.send_once("GET", &url, &[], Body::Empty) {
+                        let _ = r.body_mut().with_config().limit(64 * 1024).read_to_vec();
+                    }
+                });
+            }
+        });
+    }
+
+    /// [`Client::get_manifest`] for a read that may go on to the members of a list (a remote
+    /// inspect): a few connections (the engine's `fetch::warm_beside_first_read`) are opened
+    /// to the registry while it is in flight, so the members' reads find them ready.
+    pub fn get_manifest_ahead(
+        &self,
+        repo: &Repo,
+        reference: &str,
+    ) -> Result<super::Manifest, RegistryError> {
+        let n = manifold_engine::registry::fetch::warm_beside_first_read(self.opts.jobs);
+        std::thread::scope(|s| {
+            s.spawn(|| self.preconnect(repo, n));
+            self.get_manifest(repo, reference)
+        })
+    }
+
     /// Pings `/v2/` over HTTPS and plain HTTP at once and keeps the scheme that answers as a
     /// registry (HTTPS when both could). A certificate problem is never downgraded: a TLS
     /// server's 400 to the plain ping leaves the HTTPS answer (or its error) as the result.

@@ -45,7 +45,7 @@ pub fn run(
         None => {
             let r = Reference::parse_docker(reference)?;
             let top = client
-                .get_manifest(&Repo::of(&r), &target_of(&r))
+                .get_manifest_ahead(&Repo::of(&r), &target_of(&r))
                 .map_err(|e| docker_error(&r, e))?;
             (r, top)
         }
@@ -149,7 +149,7 @@ fn short_name(
         Ok(None) => {
             let r = Reference::parse_docker(raw)?;
             let top = client
-                .get_manifest(&Repo::of(&r), &target_of(&r))
+                .get_manifest_ahead(&Repo::of(&r), &target_of(&r))
                 .map_err(|e| docker_error(&r, e))?;
             return Ok((r, top));
         }
