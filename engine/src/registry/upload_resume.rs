@@ -161,11 +161,10 @@ pub fn parse_received(value: &str) -> Option<Received> {
 mod tests {
     use super::*;
 
-    const P: RetryPolicy = RetryPolicy {
-        tries: 3,
-        base_ms: 200,
-        max_ms: 10_000,
-    };
+    /// Three tries, as by default: only the count matters here.
+    fn p() -> RetryPolicy {
+        RetryPolicy::default()
+    }
 
     fn reply<'a>(code: u16, range: Option<&'a str>, location: Option<&'a str>) -> UploadStatus<'a> {
         UploadStatus::Reply {
@@ -187,31 +186,34 @@ mod tests {
             Status(416),
         ] {
             assert_eq!(
-                after_patch_failure(&P, 1, f),
+                after_patch_failure(&p(), 1, f),
                 AfterPatch::AskStatus,
                 "{f:?}"
             );
             assert_eq!(
-                after_patch_failure(&P, 2, f),
+                after_patch_failure(&p(), 2, f),
                 AfterPatch::AskStatus,
                 "{f:?}"
             );
             // out of tries: the same policy as every request
-            assert_eq!(after_patch_failure(&P, 3, f), AfterPatch::GiveUp, "{f:?}");
+            assert_eq!(after_patch_failure(&p(), 3, f), AfterPatch::GiveUp, "{f:?}");
         }
         assert_eq!(
-            after_patch_failure(&P, 1, Status(404)),
+            after_patch_failure(&p(), 1, Status(404)),
             AfterPatch::StartOver
         );
-        assert_eq!(after_patch_failure(&P, 3, Status(404)), AfterPatch::GiveUp);
+        assert_eq!(
+            after_patch_failure(&p(), 3, Status(404)),
+            AfterPatch::GiveUp
+        );
         for code in [400, 401, 403, 413, 501] {
             assert_eq!(
-                after_patch_failure(&P, 1, Status(code)),
+                after_patch_failure(&p(), 1, Status(code)),
                 AfterPatch::GiveUp,
                 "{code}"
             );
         }
-        let once = RetryPolicy { tries: 1, ..P };
+        let once = RetryPolicy { tries: 1, ..p() };
         assert_eq!(
             after_patch_failure(&once, 1, Connection),
             AfterPatch::GiveUp

@@ -310,8 +310,13 @@ impl Client {
                         let scheme = self.scheme_of(&url, &resp)?;
                         host.auth.lock().unwrap().get_or_insert(scheme.clone());
                         if status == 401 && !matches!(scheme, AuthScheme::Unsupported(_)) {
-                            refreshed = true;
-                            extra_scope = challenge_of(&resp);
+                            // No token was sent, so this is not a refresh: the token asked for
+                            // has the request's own scopes (shared with every request needing
+                            // them), the challenge's only for a request that names none; a
+                            // token refused after this gets the challenge's scope, once.
+                            if req.scopes.is_empty() {
+                                extra_scope = challenge_of(&resp);
+                            }
                             drain(&mut resp);
                             continue;
                         }
