@@ -1,6 +1,8 @@
 //! manifold-bench: inputs shared by the benchmarks (large synthetic indexes), so every
 //! benchmark measures the same documents.
 
+pub mod tools;
+
 use manifold_engine::media_type;
 use manifold_engine::model::{Descriptor, ImageIndex, Platform};
 use manifold_engine::serialize;

@@ -15,6 +15,7 @@
 //! of a copy. Wall = spawn to `wait4`; peak RSS = the child's `VmHWM` (/proc/PID/status), polled every 2 ms while it runs from `wait4`. The
 //! tools alternate, rotating each rep; medians. Nothing here is a test.
 
+use manifold_bench::tools::{build_manifold, die, median, sh, tool_version, workspace_root};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -41,11 +42,6 @@ struct Args {
     manifold: Option<PathBuf>,
     write: bool,
     raw: Vec<String>,
-}
-
-fn die(msg: &str) -> ! {
-    eprintln!("{msg}");
-    std::process::exit(2);
 }
 
 fn parse_args() -> Args {
@@ -91,35 +87,6 @@ fn parse_args() -> Args {
         die(USAGE);
     }
     a
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-/// Builds `manifold` in this binary's profile and returns its path.
-fn build_manifold() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    let profile_dir = exe.parent().expect("profile dir").to_path_buf();
-    let release = profile_dir.file_name().is_some_and(|n| n == "release");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root())
-        .args(["build", "--quiet", "-p", "manifold", "--bin", "manifold"])
-        .env(
-            "CARGO_TARGET_DIR",
-            profile_dir.parent().expect("target dir"),
-        );
-    if release {
-        cmd.arg("--release");
-    } else {
-        eprintln!("note: not a release build; use `cargo run --release`");
-    }
-    assert!(cmd.status().expect("cargo").success(), "cargo build failed");
-    profile_dir.join("manifold")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,15 +244,6 @@ fn untimed(cmd: &mut Command, what: &str) {
     );
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
 /// One row: a tool's samples at one layer size.
 struct Row {
     mib: usize,
@@ -429,30 +387,6 @@ fn dir_size(p: &Path) -> u64 {
     n
 }
 
-fn version(bin: &Path, args: &[&str]) -> String {
-    Command::new(bin)
-        .args(args)
-        .output()
-        .ok()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or("?")
-                .trim()
-                .to_string()
-        })
-        .unwrap_or_else(|| "?".into())
-}
-
-fn sh(c: &str) -> String {
-    Command::new("sh")
-        .args(["-c", c])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
-}
-
 fn main() {
     let args = parse_args();
     let manifold = args.manifold.clone().unwrap_or_else(build_manifold);
@@ -506,9 +440,9 @@ fn main() {
     let _ = writeln!(
         o,
         "- Tools: {}; {}; {}; registry {}",
-        version(&manifold, &["--version"]),
-        version(&skopeo, &["--version"]),
-        version(&podman, &["--version"]),
+        tool_version(&manifold, &["--version"]),
+        tool_version(&skopeo, &["--version"]),
+        tool_version(&podman, &["--version"]),
         manifold_tests::registry::registry_bin().display()
     );
     let _ = writeln!(o, "- Method: two `docker-registry` on 127.0.0.1 (plain HTTP, filesystem storage in temp dirs); in A a Docker list of {} single-platform images, each with one layer of random bytes; each tool copies the whole list to a fresh repository of a destination registry B started for that run (no tool can mount from an earlier copy or skip a blob it has seen). manifold: `push --insecure --yes LIST B/...` of a local list made (untimed) from A's members, default `--jobs`; skopeo: `copy --all --src-tls-verify=false --dest-tls-verify=false docker://A/...:list docker://B/...`; podman: `manifest push --all --tls-verify=false` of a list made (untimed) with `manifest create` from A's members, vfs storage. Tools alternate, rotating each rep; wall = spawn to `wait4`; peak RSS = the child's `VmHWM` (/proc/PID/status), polled every 2 ms while it runs; every copy checked whole afterwards (the list's tag at B, B's storage at least the layers' size). Medians (min–max).\n", args.images);

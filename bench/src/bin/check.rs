@@ -16,9 +16,10 @@
 //! section "check of an N-platform list" of `bench/RESULTS.md` is replaced (appended the first
 //! time, after the notes `compare` keeps). Nothing here is a test: no duration is asserted.
 
+use manifold_bench::tools::{build_manifold, die, median, workspace_root};
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -27,51 +28,6 @@ use manifold_tests::{Auth, Format, Registry, Seeder, TestEnv};
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
 application/vnd.oci.image.index.v1+json";
 const ARCHES: [&str; 5] = ["amd64", "arm64", "ppc64le", "s390x", "riscv64"];
-
-fn die(msg: &str) -> ! {
-    eprintln!("{msg}");
-    std::process::exit(2);
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-/// Builds `manifold` in this binary's profile and returns its path.
-fn build_manifold() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    let profile = exe.parent().expect("profile dir").to_path_buf();
-    let release = profile.file_name().is_some_and(|n| n == "release");
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(workspace_root())
-        .args(["build", "--quiet", "-p", "manifold", "--bin", "manifold"])
-        .env("CARGO_TARGET_DIR", profile.parent().expect("target dir"));
-    if release {
-        cmd.arg("--release");
-    } else {
-        eprintln!(
-            "note: not a release build; use `cargo run --release` for figures that mean anything"
-        );
-    }
-    assert!(
-        cmd.status().expect("cargo build").success(),
-        "cargo build failed"
-    );
-    profile.join("manifold")
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
 
 /// Wall time of one run in ms; the run must exit 0.
 fn timed(cmd: &mut Command) -> f64 {

@@ -24,6 +24,7 @@
 //! `bench/RESULTS.md` (a `## Notes` section written by hand there is kept) and
 //! `bench/README-table.md`. Nothing here is a test: no duration is ever asserted.
 
+use manifold_bench::tools::{build_manifold, die, median, sh, tool_version, workspace_root};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs;
@@ -104,18 +105,6 @@ fn parse_args() -> Args {
         die(USAGE);
     }
     a
-}
-
-fn die(msg: &str) -> ! {
-    eprintln!("{msg}");
-    std::process::exit(2);
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -494,31 +483,6 @@ impl ToolEnv {
     }
 }
 
-fn tool_version(bin: &Path, args: &[&str]) -> String {
-    Command::new(bin)
-        .args(args)
-        .output()
-        .ok()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-        .unwrap_or_else(|| "?".into())
-}
-
-fn sh(cmd: &str) -> String {
-    Command::new("sh")
-        .args(["-c", cmd])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
-}
-
 fn find_on_path(name: &str) -> Option<PathBuf> {
     for dir in ["/usr/local/bin", "/usr/bin", "/bin"] {
         let p = Path::new(dir).join(name);
@@ -531,30 +495,6 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
             .map(|d| d.join(name))
             .find(|p| p.exists())
     })
-}
-
-/// Builds `manifold` in this binary's profile and returns its path.
-fn build_manifold() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    let profile_dir = exe.parent().expect("profile dir").to_path_buf();
-    let release = profile_dir.file_name().is_some_and(|n| n == "release");
-    if !release {
-        eprintln!("note: not a release build; run with `cargo run --release` for figures that mean anything");
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root())
-        .args(["build", "--quiet", "-p", "manifold", "--bin", "manifold"])
-        .env(
-            "CARGO_TARGET_DIR",
-            profile_dir.parent().expect("target dir"),
-        );
-    if release {
-        cmd.arg("--release");
-    }
-    let st = cmd.status().expect("run cargo build");
-    assert!(st.success(), "cargo build -p manifold failed");
-    profile_dir.join("manifold")
 }
 
 /// The seeded images: references and the URLs of each one's manifest and config.
@@ -626,18 +566,6 @@ fn floor_config(dir: &Path, imgs: &Images, n: usize) -> PathBuf {
     let p = dir.join(format!("floor-{n}.curl"));
     fs::write(&p, s).unwrap();
     p
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 struct Stats {

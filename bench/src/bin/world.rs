@@ -24,6 +24,7 @@
 //! RTTs, and manifold's ratio to each peer. Every run uses a fresh list name and destination
 //! repository; the tools alternate, rotating each rep. Nothing here is a test.
 
+use manifold_bench::tools::{build_manifold, die, median, tool_version, workspace_root};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -54,11 +55,6 @@ struct Args {
     manifold: Option<PathBuf>,
     write: bool,
     raw: Vec<String>,
-}
-
-fn die(msg: &str) -> ! {
-    eprintln!("{msg}");
-    std::process::exit(2);
 }
 
 fn parse_args() -> Args {
@@ -130,35 +126,6 @@ fn parse_args() -> Args {
     }
     a.peer_reps_big = a.peer_reps_big.min(a.reps).max(1);
     a
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-/// Builds `manifold` in this binary's profile and returns its path.
-fn build_manifold() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    let profile_dir = exe.parent().expect("profile dir").to_path_buf();
-    let release = profile_dir.file_name().is_some_and(|n| n == "release");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root())
-        .args(["build", "--quiet", "-p", "manifold", "--bin", "manifold"])
-        .env(
-            "CARGO_TARGET_DIR",
-            profile_dir.parent().expect("target dir"),
-        );
-    if release {
-        cmd.arg("--release");
-    } else {
-        eprintln!("note: not a release build; use `cargo run --release`");
-    }
-    assert!(cmd.status().expect("cargo").success(), "cargo build failed");
-    profile_dir.join("manifold")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -443,31 +410,6 @@ fn run(cmd: &mut Command) -> Run {
         code: out.status.code().unwrap_or(-1),
         err: String::from_utf8_lossy(&out.stderr).trim().to_string(),
     }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-fn tool_version(bin: &Path, args: &[&str]) -> String {
-    Command::new(bin)
-        .args(args)
-        .output()
-        .ok()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-        .unwrap_or_else(|| "?".into())
 }
 
 fn find(name: &str) -> Option<PathBuf> {
