@@ -169,7 +169,7 @@ pub fn drive(walk: &mut Walk, fetcher: &Fetcher, jobs: usize, transfers: usize) 
             break;
         }
         let width = if wants.iter().any(|w| w.action.is_transfer()) {
-            transfers.min(jobs)
+            transfers
         } else {
             jobs
         };

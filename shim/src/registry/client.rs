@@ -96,6 +96,8 @@ pub struct Client {
     agents: OnceLock<Result<Agents, RegistryError>>,
     hosts: Mutex<HashMap<String, Slot>>,
     lookups: Mutex<HashMap<(String, String), Lookup>>,
+    /// What is known of each host before anything is sent to it (`ping.rs`).
+    pub(super) known: Mutex<HashMap<String, manifold_engine::registry::probe::Known>>,
     /// Blob uploads that may still start (`Options::transfers`), and the wait for one to end.
     transfers: (Mutex<usize>, Condvar),
 }
@@ -116,6 +118,7 @@ impl Client {
             agents: OnceLock::new(),
             hosts: Mutex::new(HashMap::new()),
             lookups: Mutex::new(HashMap::new()),
+            known: Mutex::new(HashMap::new()),
             transfers: (Mutex::new(opts.transfers.max(1)), Condvar::new()),
             opts,
         }

@@ -17,7 +17,7 @@ use ureq::http::Response;
 use super::client::{Client, Host};
 use super::error::RegistryError;
 use super::repo::Repo;
-use super::request::{Body, Req};
+use super::request::{drain, Body, Req};
 use super::transport::{classify, Failure};
 
 impl Client {
@@ -29,11 +29,25 @@ impl Client {
     }
 
     /// What is known of `host` before anything is sent to it (see `probe::Known`).
+    /// Worked out once per host and run: the certs.d lookup behind `tls_configured` reads
+    /// folders, and every thread connecting the host asks.
     fn known(&self, host: &str) -> Known {
-        Known {
+        if let Some(k) = self.known.lock().unwrap().get(host) {
+            return *k;
+        }
+        let k = Known {
             plain_allowed: self.plain_allowed(host),
             has_port: host::has_port(host),
             tls_configured: self.agents().is_ok_and(|a| a.tls_configured(host)),
+        };
+        self.known.lock().unwrap().insert(host.to_string(), k);
+        k
+    }
+
+    /// A `GET` whose answer is read and thrown away: it leaves an open connection in the pool.
+    fn open_connection(&self, url: &str) {
+        if let Ok(mut r) = self.send_once("GET", url, &[], Body::Empty) {
+            drain(&mut r);
         }
     }
 
@@ -96,13 +110,7 @@ impl Client {
     /// follow find one ready: a ping over each scheme it may speak, answers thrown away. Only
     /// a host being probed is waited for; the others are connected at once.
     pub(super) fn warm(&self, host: &str) {
-        let ping = |scheme: &str| {
-            let url = Endpoint::new(scheme, host).ping();
-            if let Ok(mut r) = self.send_once("GET", &url, &[], Body::Empty) {
-                // read the body so the connection goes back to the pool
-                let _ = r.body_mut().with_config().limit(64 * 1024).read_to_vec();
-            }
-        };
+        let ping = |scheme: &str| self.open_connection(&Endpoint::new(scheme, host).ping());
         if first_contact(self.known(host)) == FirstContact::ProbeBoth {
             std::thread::scope(|s| {
                 s.spawn(|| ping("https"));
@@ -125,11 +133,7 @@ impl Client {
         let url = host.endpoint.ping();
         std::thread::scope(|s| {
             for _ in 0..n {
-                s.spawn(|| {
-                    if let Ok(mut r) = self.send_once("GET", &url, &[], Body::Empty) {
-                        let _ = r.body_mut().with_config().limit(64 * 1024).read_to_vec();
-                    }
-                });
+                s.spawn(|| self.open_connection(&url));
             }
         });
     }
@@ -192,8 +196,7 @@ impl Client {
             ));
         }
         let auth = self.scheme_of(&endpoint.ping(), &resp)?;
-        // Read the (tiny) body so the connection goes back to the pool for the next request.
-        let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
+        drain(&mut resp);
         Ok(Host::new(endpoint, Some(auth), true))
     }
 

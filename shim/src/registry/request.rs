@@ -348,11 +348,11 @@ impl Client {
     }
 }
 
-/// Reads what is left of an answer that is sent again (a 401's, a 503's): a connection whose
-/// answer was read whole goes back to the pool for the next attempt, where one dropped halfway
-/// is closed, and a new one costs a round trip (two with TLS). An error body is small; one
-/// bigger than 64 KiB is left, and its connection with it.
-fn drain(resp: &mut Response<ureq::Body>) {
+/// Reads what is left of an answer nobody needs (a 401's or a 503's before the request goes
+/// again, a ping's): a connection whose answer was read whole goes back to the pool for the
+/// next request, where one dropped halfway is closed, and a new one costs a round trip (two
+/// with TLS). Such a body is small; one bigger than 64 KiB is left, and its connection with it.
+pub(super) fn drain(resp: &mut Response<ureq::Body>) {
     let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
 }
 
