@@ -356,6 +356,21 @@ impl Registry {
         }
     }
 
+    /// `GET /v2/<repo>/manifests/<reference>` straight to this registry, anonymously, taking any
+    /// index or manifest type: the status and the bytes served.
+    pub fn get_manifest(&self, repo: &str, reference: &str) -> (u16, Vec<u8>) {
+        const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base_url());
+        let mut r = self
+            .agent(Duration::from_secs(30))
+            .get(&url)
+            .header("Accept", ACCEPT)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = r.status().as_u16();
+        (status, r.body_mut().read_to_vec().unwrap_or_default())
+    }
+
     /// The harness's client for this registry (with its client certificate, if it wants one).
     pub(crate) fn agent(&self, timeout: Duration) -> ureq::Agent {
         harness_agent(timeout, self.client.as_ref())

@@ -21,8 +21,6 @@ macro_rules! registry {
     };
 }
 
-const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
-
 /// Twenty platforms, one per concurrent appender.
 const PLATFORMS: [&str; 20] = [
     "linux/amd64",
@@ -47,23 +45,9 @@ const PLATFORMS: [&str; 20] = [
     "solaris/amd64",
 ];
 
-/// `GET /v2/<repo>/manifests/<reference>` straight to the registry: status and bytes.
-fn get(reg: &Registry, repo: &str, reference: &str) -> (u16, Vec<u8>) {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .new_agent();
-    let url = format!("{}/v2/{repo}/manifests/{reference}", reg.base_url());
-    let mut r = agent.get(&url).header("Accept", ACCEPT).call().unwrap();
-    let status = r.status().as_u16();
-    (status, r.body_mut().read_to_vec().unwrap_or_default())
-}
-
 /// The digests the index at `repo:tag` names (None: no index there).
 fn entries(reg: &Registry, repo: &str, tag: &str) -> Option<Vec<String>> {
-    let (status, bytes) = get(reg, repo, tag);
+    let (status, bytes) = reg.get_manifest(repo, tag);
     if status == 404 {
         return None;
     }
@@ -82,7 +66,7 @@ fn entries(reg: &Registry, repo: &str, tag: &str) -> Option<Vec<String>> {
 /// Every member the index at `repo:tag` names is served by digest.
 fn members_present(reg: &Registry, repo: &str, tag: &str) -> Result<(), String> {
     for d in entries(reg, repo, tag).unwrap_or_default() {
-        let (status, bytes) = get(reg, repo, &d);
+        let (status, bytes) = reg.get_manifest(repo, &d);
         if status != 200 || sha256(&bytes) != d {
             return Err(format!(
                 "{repo}:{tag} names {d}, which the repository does not serve ({status})"
@@ -126,7 +110,7 @@ fn append_makes_a_new_index_then_extends_it_and_a_rerun_writes_nothing() {
     members_present(&reg, "dst/app", "v1").unwrap();
     // The new index is in the format of the first source (OCI here), and the digest printed is
     // that of the bytes served.
-    let (_, bytes) = get(&reg, "dst/app", "v1");
+    let (_, bytes) = reg.get_manifest("dst/app", "v1");
     assert_eq!(out.stdout_str().trim(), sha256(&bytes));
     let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(doc["mediaType"], "application/vnd.oci.image.index.v1+json");
@@ -187,7 +171,7 @@ fn a_docker_first_source_starts_a_docker_list_and_format_overrides_it() {
         &format!("{h}/src/d:amd64"),
     ])
     .success();
-    let (_, bytes) = get(&reg, "dst/d", "v1");
+    let (_, bytes) = reg.get_manifest("dst/d", "v1");
     let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(
         doc["mediaType"],
@@ -202,7 +186,7 @@ fn a_docker_first_source_starts_a_docker_list_and_format_overrides_it() {
         &format!("{h}/src/d:amd64"),
     ])
     .success();
-    let (_, bytes) = get(&reg, "dst/d", "v2");
+    let (_, bytes) = reg.get_manifest("dst/d", "v2");
     let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(doc["mediaType"], "application/vnd.oci.image.index.v1+json");
 }
@@ -650,7 +634,7 @@ fn add_publish_appends_through_the_same_rounds() {
         entries(&reg, "p/dst", "v1").unwrap(),
         vec![a.digest, b.digest]
     );
-    let (_, bytes) = get(&reg, "p/dst", "v1");
+    let (_, bytes) = reg.get_manifest("p/dst", "v1");
     assert_eq!(out.stdout_str().trim(), sha256(&bytes));
 }
 
@@ -690,7 +674,7 @@ fn dry_run_writes_nothing_and_shows_the_bytes_the_real_run_puts() {
     let shown = plan["index"].as_str().unwrap().to_string();
     let out = env.manifold(&["append", "--insecure", &target, &format!("{h}/dr/src:b")]);
     out.success();
-    let (_, put) = get(&reg, "dr/dst", "v1");
+    let (_, put) = reg.get_manifest("dr/dst", "v1");
     assert_eq!(
         shown.as_bytes(),
         put.as_slice(),

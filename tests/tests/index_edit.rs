@@ -4,7 +4,6 @@
 //! appends that all land.
 
 use std::process::Stdio;
-use std::time::Duration;
 
 use manifold_tests::seed::{sha256, Format};
 use manifold_tests::{manifold_bin, Auth, Registry, Seeder, TestEnv};
@@ -19,23 +18,9 @@ macro_rules! registry {
 }
 
 fn index(reg: &Registry, repo: &str, tag: &str) -> serde_json::Value {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .new_agent();
-    let url = format!("{}/v2/{repo}/manifests/{tag}", reg.base_url());
-    let mut r = agent
-        .get(&url)
-        .header(
-            "Accept",
-            "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json",
-        )
-        .call()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap()
+    let (status, bytes) = reg.get_manifest(repo, tag);
+    assert_eq!(status, 200);
+    serde_json::from_slice(&bytes).unwrap()
 }
 
 fn digests(v: &serde_json::Value) -> Vec<String> {
